@@ -1,0 +1,1 @@
+"""Analyzers: the protocol, the registry and the builtin analyzers."""

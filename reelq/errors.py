@@ -1,0 +1,89 @@
+"""One hierarchy of errors; the HTTP layer maps each to a problem+json answer in one place."""
+
+from __future__ import annotations
+
+
+class ReelqError(Exception):
+    """Base of every error reelq raises on purpose. ``code`` is stable snake_case."""
+
+    code = "internal_error"
+    title = "Internal error"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        if code is not None:
+            self.code = code
+
+
+class BadRequest(ReelqError):
+    code = "bad_request"
+    title = "Bad request"
+
+
+class Unauthorized(ReelqError):
+    code = "unauthorized"
+    title = "Missing or invalid token"
+
+
+class NotFound(ReelqError):
+    code = "not_found"
+    title = "Not found"
+
+
+class JobNotFound(NotFound):
+    code = "job_not_found"
+    title = "Job not found"
+
+
+class Conflict(ReelqError):
+    code = "conflict"
+    title = "Conflict"
+
+
+class UploadTooLarge(ReelqError):
+    code = "upload_too_large"
+    title = "Upload too large"
+
+
+class UnsupportedMedia(ReelqError):
+    code = "unsupported_media"
+    title = "Unsupported media"
+
+
+class InsufficientStorage(ReelqError):
+    code = "insufficient_storage"
+    title = "Insufficient storage"
+
+
+class RateLimited(ReelqError):
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+class Unavailable(ReelqError):
+    code = "unavailable"
+    title = "Service unavailable"
+
+
+class JobError(Exception):
+    """Raised while running a job. ``retryable`` decides between backoff and an immediate failure."""
+
+    retryable = False
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class PermanentJobError(JobError):
+    """The input can never succeed (unreadable media, unsupported codec, declared analyzer error)."""
+
+    retryable = False
+
+
+class TransientJobError(JobError):
+    """Worth another attempt later (I/O error, timeout, worker lost)."""
+
+    retryable = True
