@@ -87,3 +87,10 @@ class TransientJobError(JobError):
     """Worth another attempt later (I/O error, timeout, worker lost)."""
 
     retryable = True
+
+
+class TransitionConflict(Conflict):
+    """A guarded status change matched no row: the job moved on, or the lease was lost."""
+
+    code = "transition_conflict"
+    title = "The job is not in a state that allows this"

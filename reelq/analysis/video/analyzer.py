@@ -1,0 +1,199 @@
+"""``analyze(path, ctx)``: the builtin one-pass video analyzer (see docs/analysis.md for the result)."""
+
+from __future__ import annotations
+
+import time as clock
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+from av.video.reformatter import Interpolation, VideoReformatter
+
+from reelq.analysis.base import AnalysisContext
+from reelq.analysis.video import media
+from reelq.analysis.video.audio import AudioMeter
+from reelq.analysis.video.decode import DecodeLog, decode_all, verdict
+from reelq.analysis.video.motion import MotionMeter
+from reelq.analysis.video.quality import (
+    SHARPNESS_INTERVAL,
+    SHARPNESS_LONG_SIDE,
+    Exposure,
+    SharpnessLog,
+    sample_size,
+    sharpness,
+)
+from reelq.analysis.video.scenes import CutDetector, scene_spans
+from reelq.analysis.video.shake import ShakeMeter
+from reelq.analysis.video.thumbnails import ThumbnailPicker, candidate_score
+from reelq.analysis.video.timelines import STEP_SECONDS, Timeline, bins_for
+from reelq.errors import PermanentJobError
+
+NAME = "video"
+VERSION = "1.0"
+ANALYSIS_LONG_SIDE = 256  # every frame is reduced to this for motion, brightness and cuts
+PROGRESS_EVERY = 0.25  # seconds of wall time
+VFR_TOLERANCE = 0.1  # an interval more than 10% off the typical one ...
+VFR_FRACTION = 0.05  # ... in more than 5% of frames makes the clip variable frame rate
+
+
+class _Pass:
+    """State of one decode pass over a file."""
+
+    def __init__(self, ctx: AnalysisContext, width: int, height: int, rotation: int, duration: float | None) -> None:
+        self.ctx = ctx
+        self.duration = duration
+        self.small_size = sample_size(width, height, ANALYSIS_LONG_SIDE)
+        self.sharp_size = sample_size(width, height, SHARPNESS_LONG_SIDE)
+        self.small = VideoReformatter()
+        self.sharp = VideoReformatter()
+        self.cuts = CutDetector()
+        self.motion = MotionMeter()
+        self.exposure = Exposure()
+        self.sharpness = SharpnessLog()
+        self.shake = ShakeMeter(long_side=max(self.small_size))
+        self.thumbs = ThumbnailPicker(ctx.artifacts, ctx.job_id, rotation)
+        self.motion_timeline = Timeline()
+        self.brightness_timeline = Timeline()
+        self.times: list[float] = []
+        self._next_sharp: float | None = None
+        self._last_progress = clock.monotonic()
+
+    def video_frame(self, frame: av.VideoFrame) -> None:
+        t = float(frame.time) if frame.time is not None else (self.times[-1] if self.times else 0.0)
+        self.times.append(t)
+        w, h = self.small_size
+        yuv = self.small.reformat(
+            frame, width=w, height=h, format="yuv420p", interpolation=Interpolation.FAST_BILINEAR, threads=1
+        ).to_ndarray()
+        y = yuv[:h]
+        chroma = yuv[h:].reshape(2, h // 2, w // 2)
+        new_scene = self.cuts.feed(t, y, chroma[0], chroma[1])
+        if new_scene:
+            self.thumbs.close_scene()
+            self.shake.break_track()
+        value = self.motion.feed(t, y, new_scene)
+        if value is not None:
+            self.motion_timeline.add(t, value)
+        bright = self.exposure.feed(y)
+        self.brightness_timeline.add(t, bright)
+        if self.shake.due(t):
+            self.shake.feed(t, y)
+        if new_scene or self._next_sharp is None or t >= self._next_sharp:
+            self._next_sharp = t + SHARPNESS_INTERVAL * 0.95
+            sw, sh = self.sharp_size
+            gray = self.sharp.reformat(
+                frame, width=sw, height=sh, format="gray", interpolation=Interpolation.FAST_BILINEAR, threads=1
+            ).to_ndarray()
+            score = sharpness(gray)
+            self.sharpness.add(t, score)
+            self.thumbs.offer(frame, t, candidate_score(score, bright))
+        self._report(t)
+
+    def _report(self, t: float) -> None:
+        now = clock.monotonic()
+        if now - self._last_progress >= PROGRESS_EVERY:
+            self._last_progress = now
+            if self.duration:
+                self.ctx.progress(min(0.99, max(0.0, t / self.duration)))
+
+
+def _frame_rate(times: list[float]) -> tuple[float | None, bool, float | None]:
+    """(average fps from timestamps, variable?, typical frame interval)."""
+    if len(times) < 2:
+        return None, False, None
+    stamps = np.unique(np.array(times, dtype=np.float64))
+    intervals = np.diff(stamps)
+    if not len(intervals):
+        return None, False, None
+    typical = float(np.median(intervals))
+    fps = (len(stamps) - 1) / float(stamps[-1] - stamps[0]) if stamps[-1] > stamps[0] else None
+    off = np.abs(intervals - typical) > VFR_TOLERANCE * typical + 1e-4
+    variable = bool(len(intervals) >= 5 and off.mean() > VFR_FRACTION)
+    return (round(fps, 3) if fps else None), variable, typical
+
+
+def _spans(pairs: list[tuple[float, float]]) -> list[dict[str, float]]:
+    return [{"start": round(a, 3), "end": round(b, 3)} for a, b in pairs]
+
+
+def analyze(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
+    """Analyse one video file in a single decode pass; see docs/analysis.md for every field."""
+    path = Path(path)
+    with media.open_media(path) as container:
+        video, audio = media.pick_streams(container)
+        declared = media.declared_video_duration(container, video)
+        log = DecodeLog()
+        frames = decode_all(container, video, audio, log)
+        audio_meter = AudioMeter(audio) if audio is not None else None
+        state: _Pass | None = None
+        first: av.VideoFrame | None = None
+        for frame in frames:
+            if isinstance(frame, av.AudioFrame):
+                if audio_meter is not None:
+                    audio_meter.feed(frame)
+                continue
+            if state is None:
+                first = frame
+                rotation = media.normalize_rotation(frame.rotation)
+                state = _Pass(ctx, frame.width, frame.height, rotation, declared)
+            state.video_frame(frame)
+        if state is None:
+            raise PermanentJobError(
+                "unreadable_media",
+                "Not a single picture in this video could be decoded; the file is damaged or incomplete.",
+            )
+        metadata = media.describe(path, container, video, audio, first)
+        first = None
+    return _result(metadata, state, log, audio_meter, declared, ctx)
+
+
+def _result(
+    metadata: dict[str, Any],
+    state: _Pass,
+    log: DecodeLog,
+    audio_meter: AudioMeter | None,
+    declared: float | None,
+    ctx: AnalysisContext,
+) -> dict[str, Any]:
+    fps, variable, interval = _frame_rate(state.times)
+    metadata["video"]["frame_rate"] = fps
+    metadata["video"]["variable_frame_rate"] = variable
+    start = min(state.times)
+    end = max(state.times) + (interval or 0.0)
+    integrity = verdict(log, end, declared, start)
+
+    state.thumbs.close_scene()
+    cut_times = [round(c.time, 3) for c in state.cuts.cuts]
+    scenes = []
+    for index, (a, b) in enumerate(scene_spans(cut_times, start, end)):
+        thumb = state.thumbs.scene_thumbnails[index] if index < len(state.thumbs.scene_thumbnails) else None
+        scenes.append({"index": index, "start": round(max(0.0, a), 3), "end": round(b, 3), "thumbnail": thumb})
+    poster = state.thumbs.poster()
+
+    n_bins = bins_for(end)
+    audio_summary = audio_meter.summary() if audio_meter is not None else None
+    result: dict[str, Any] = {
+        "analyzer": {"name": NAME, "version": VERSION},
+        "metadata": metadata,
+        "integrity": integrity,
+        "timelines": {
+            "step": STEP_SECONDS,
+            "motion": state.motion_timeline.values(n_bins),
+            "brightness": state.brightness_timeline.values(n_bins),
+            "loudness": audio_meter.loudness_timeline(n_bins) if audio_meter is not None else None,
+        },
+        "scenes": scenes,
+        "cuts": cut_times,
+        "still_segments": _spans(state.motion.finish(end)),
+        "silent_segments": _spans(audio_meter.silent_segments()) if audio_meter is not None else [],
+        "quality": {
+            "sharpness": state.sharpness.summary(),
+            "shake": state.shake.summary(),
+            "exposure": state.exposure.summary(),
+            "loudness": audio_summary,
+        },
+        "thumbnails": {"poster": poster, "scenes": [s["thumbnail"] for s in scenes if s["thumbnail"]]},
+    }
+    ctx.progress(1.0)
+    return result

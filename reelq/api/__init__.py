@@ -1,0 +1,1 @@
+"""The HTTP layer: a thin adapter over the services."""

@@ -1,0 +1,120 @@
+"""``POST /api/upload``: the body is streamed to disk after auth, checked while it arrives."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from reelq.analysis.registry import validate_name
+from reelq.api.deps import current_user, runtime
+from reelq.api.schemas import PROBLEMS, Problem, UploadAccepted, job_out, status_url
+from reelq.auth.tokens import User
+from reelq.errors import BadRequest, InsufficientStorage, UploadTooLarge
+from reelq.jobs.service import MAX_IDEMPOTENCY_KEY, Upload, parse_metadata
+from reelq.runtime import Runtime
+from reelq.uploads.multipart import receive_multipart
+
+router = APIRouter(prefix="/api", tags=["uploads"])
+
+FORM_OVERHEAD = 1024 * 1024  # room for the other fields and multipart framing
+
+_UPLOAD_DOC = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["video"],
+                    "properties": {
+                        "video": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "the video (alias: file)",
+                        },
+                        "push_token": {"type": "string", "description": "Expo push token of this device"},
+                        "analyzer": {"type": "string", "description": "analyzer name; default from settings"},
+                        "metadata": {"type": "string", "description": "JSON object kept with the job"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/upload",
+    status_code=202,
+    response_model=UploadAccepted,
+    summary="Upload a video; answers with a job id at once",
+    openapi_extra=_UPLOAD_DOC,
+    responses={
+        **PROBLEMS,
+        200: {"model": UploadAccepted, "description": "Idempotent replay: the job this key created"},
+        400: {"model": Problem},
+        409: {"model": Problem, "description": "Idempotency-Key reused with another file"},
+        413: {"model": Problem},
+        415: {"model": Problem},
+        507: {"model": Problem},
+    },
+)
+async def upload(
+    request: Request,
+    user: Annotated[User, Depends(current_user)],
+    rt: Annotated[Runtime, Depends(runtime)],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    settings = rt.settings
+    if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY):
+        raise BadRequest(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise BadRequest("invalid Content-Length")
+        if int(declared) > settings.max_upload_bytes + FORM_OVERHEAD:
+            raise UploadTooLarge(f"the body is larger than the limit of {settings.max_upload_bytes} bytes")
+    needed = settings.disk_reserve_bytes + int(declared or 0)
+    if await run_in_threadpool(rt.layout.free_bytes) < needed:
+        raise InsufficientStorage("the server is low on disk space; try again later")
+
+    form = await receive_multipart(
+        request.stream(),
+        request.headers.get("content-type"),
+        dest_dir=rt.layout.incoming,
+        max_file_bytes=settings.max_upload_bytes,
+    )
+    assert form.file is not None
+    try:
+        analyzer = validate_name(form.fields.get("analyzer") or settings.analyzer)
+        metadata = parse_metadata(form.fields.get("metadata"))
+        received = form.file
+        upload_ = Upload(
+            path=received.path,
+            name=received.name,
+            size=received.size,
+            sha256=received.sha256,
+            content_type=received.container.content_type,
+            extension=received.container.extension,
+        )
+        job, created = await run_in_threadpool(
+            rt.service.submit,
+            user.id,
+            upload_,
+            analyzer=analyzer,
+            metadata=metadata,
+            idempotency_key=idempotency_key,
+        )
+    except BaseException:
+        form.discard()
+        raise
+    url = status_url(job.id)
+    body = {"job_id": job.id, "status": job_out(job)["status"], "status_url": url}
+    return JSONResponse(
+        body,
+        status_code=202 if created else 200,
+        headers={"Location": url, "Retry-After": "2"},
+    )

@@ -1,0 +1,44 @@
+"""``create_app(settings)``: the FastAPI application (``uvicorn --factory reelq.app:create_app``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from reelq import __version__, logs
+from reelq.api import errors, jobs, service, upload
+from reelq.config import Settings, get_settings
+from reelq.runtime import Runtime
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    rt = Runtime.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.embedded_worker:
+            await run_in_threadpool(rt.start_worker, settings.worker_concurrency, embedded=True)
+        try:
+            yield
+        finally:
+            if settings.embedded_worker:
+                await run_in_threadpool(rt.stop_worker, 10.0)
+            rt.close()
+
+    app = FastAPI(
+        title="reelq",
+        version=__version__,
+        description="Upload videos, get a job id at once, follow the analysis, get a push when it is done.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = rt
+    errors.install(app)
+    app.include_router(upload.router)
+    app.include_router(jobs.router)
+    app.include_router(service.router)
+    return app

@@ -1,0 +1,265 @@
+"""The ``reelq`` command: serve, worker, users, jobs, db."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from typing import Annotated
+
+import typer
+
+from reelq import __version__, logs
+from reelq.config import Settings, get_settings
+from reelq.errors import ReelqError
+from reelq.jobs.states import JobStatus
+from reelq.timeutil import rfc3339
+
+app = typer.Typer(help="reelq: video uploads, a durable job queue, analysis and push.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Look at and act on jobs.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(db_app, name="db")
+
+
+def _runtime(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+    from reelq.runtime import Runtime
+
+    settings = settings or get_settings()
+    logs.configure(settings.log_level, settings.log_format)
+    return Runtime.build(settings)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [REELQ_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [REELQ_PORT]")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Jobs run at once [REELQ_WORKER_CONCURRENCY]")
+    ] = None,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="API only; run `reelq worker` elsewhere")
+    ] = False,
+) -> None:
+    """Start the API (and, by default, the job worker) in this process."""
+    import uvicorn
+
+    from reelq.app import create_app
+
+    updates: dict[str, object] = {}
+    if host is not None:
+        updates["host"] = host
+    if port is not None:
+        updates["port"] = port
+    if workers is not None:
+        updates["worker_concurrency"] = workers
+    if no_worker:
+        updates["embedded_worker"] = False
+    settings = get_settings().model_copy(update=updates)
+    application = create_app(settings)
+    url = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"reelq {__version__} listening on {url}  (data: {settings.data_dir.resolve()})")
+    typer.echo(f"  database: {_redact(settings.resolved_database_url)}")
+    typer.echo(f"  queue:    {_redact(settings.resolved_queue_url)}")
+    where = (
+        f"embedded, {settings.worker_concurrency} at once"
+        if settings.embedded_worker
+        else "off (run `reelq worker`)"
+    )
+    typer.echo(f"  worker:   {where}")
+    typer.echo(f"  API docs: {url}/docs")
+    typer.echo("  Create a user and its token with:  reelq users create NAME")
+    uvicorn.run(
+        application, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=15
+    )
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(help="Jobs run at once [REELQ_WORKER_CONCURRENCY]")
+    ] = None,
+    burst: Annotated[bool, typer.Option(help="Exit when no job is queued or running")] = False,
+    grace: Annotated[float, typer.Option(help="Seconds a running job may finish after SIGTERM")] = 30.0,
+) -> None:
+    """Run jobs from the queue (for deployments where `reelq serve --no-worker` runs the API)."""
+    settings = get_settings()
+    rt = _runtime(settings)
+    n = concurrency or settings.worker_concurrency
+    consumer = rt.start_worker(n, embedded=True)
+    typer.echo(f"reelq worker {rt.worker_id}: {n} at once, queue {_redact(settings.resolved_queue_url)}")
+    done = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        typer.echo(f"{signal.Signals(signum).name}: finishing running jobs (grace {grace:g} s)")
+        done.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not done.wait(0.5):
+        if burst:
+            counts = rt.store.count_by_status()
+            if not counts.get(JobStatus.QUEUED.value) and not counts.get(JobStatus.PROCESSING.value):
+                break
+    del consumer
+    rt.stop_worker(grace)
+    rt.close()
+
+
+@users_app.command("create")
+def users_create(name: str) -> None:
+    """Create a user and print its first API token (shown once)."""
+    rt = _runtime()
+    try:
+        user, token = rt.users.create(name)
+    except ReelqError as exc:
+        _fail(exc.detail)
+        return
+    typer.echo(token)
+    typer.echo(f"created user {user.name}; keep this token, it is not shown again", err=True)
+
+
+@users_app.command("token")
+def users_token(name: str) -> None:
+    """Issue another token for a user (the old ones stay valid)."""
+    rt = _runtime()
+    try:
+        typer.echo(rt.users.issue_token(name))
+    except ReelqError as exc:
+        _fail(exc.detail)
+
+
+@users_app.command("revoke")
+def users_revoke(name: str) -> None:
+    """Revoke every token of a user."""
+    rt = _runtime()
+    try:
+        n = rt.users.revoke(name)
+    except ReelqError as exc:
+        _fail(exc.detail)
+        return
+    typer.echo(f"revoked {n} token(s) of {name}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users."""
+    for user in _runtime().users.all():
+        typer.echo(f"{user.name}\t{user.id}")
+
+
+@jobs_app.command("list")
+def jobs_list(
+    user: Annotated[str | None, typer.Option(help="Only this user's jobs")] = None,
+    status: Annotated[list[str] | None, typer.Option(help="Filter by status (repeatable)")] = None,
+    limit: Annotated[int, typer.Option(help="How many")] = 20,
+) -> None:
+    """List jobs, newest first."""
+    rt = _runtime()
+    user_id = None
+    if user:
+        found = rt.users.by_name(user)
+        if found is None:
+            _fail(f"no user named {user!r}")
+            return
+        user_id = found.id
+    try:
+        statuses = [JobStatus(s) for s in status or []]
+    except ValueError:
+        _fail(f"unknown status; use {', '.join(s.value for s in JobStatus)}")
+        return
+    for job in rt.store.list(user_id, statuses=statuses, limit=limit):
+        typer.echo(
+            f"{job.id}  {job.status.value:<10}  {job.progress * 100:5.1f}%  att {job.attempts}  "
+            f"{rfc3339(job.created_at)}  {job.file_name}"
+        )
+
+
+@jobs_app.command("show")
+def jobs_show(job_id: str) -> None:
+    """Show a job as JSON, with its event history."""
+    from reelq.api.schemas import job_out
+
+    rt = _runtime()
+    job = rt.store.get(job_id)
+    if job is None:
+        _fail(f"no job {job_id}")
+        return
+    data = job_out(job)
+    data["events"] = [{**e, "at": rfc3339(e["at"])} for e in rt.store.events(job.id)]
+    typer.echo(json.dumps(data, indent=2))
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(job_id: str) -> None:
+    """Cancel a queued or running job."""
+    rt = _runtime()
+    job = rt.store.get(job_id)
+    if job is None:
+        _fail(f"no job {job_id}")
+        return
+    try:
+        typer.echo(rt.service.cancel(job.user_id, job_id).value)
+    except ReelqError as exc:
+        _fail(exc.detail)
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_id: str) -> None:
+    """Queue a failed or cancelled job again."""
+    rt = _runtime()
+    job = rt.store.get(job_id)
+    if job is None:
+        _fail(f"no job {job_id}")
+        return
+    try:
+        rt.service.retry(job.user_id, job_id)
+    except ReelqError as exc:
+        _fail(exc.detail)
+    typer.echo("queued")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations (serve and worker do this by themselves)."""
+    from reelq.db.engine import make_engine
+    from reelq.db.migrate import current_revision, upgrade
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    upgrade(engine)
+    typer.echo(f"database at revision {current_revision(engine)}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Settings, read from the environment (``REELQ_`` prefix) and an optional ``.env`` file.
+
+Only the edges (``cli.py``, ``app.py``) call :func:`get_settings`; everything else takes values as arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GiB = 1024**3
+MiB = 1024**2
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REELQ_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("./reelq-data"), description="Uploads, artifacts and the SQLite files.")
+    database_url: str | None = Field(None, description="Job store; default: SQLite file in the data dir.")
+    queue_url: str | None = Field(
+        None, description="Dispatch; default: SQLite file in the data dir. redis:// selects Redis."
+    )
+    host: str = Field("127.0.0.1", description="Address `reelq serve` listens on.")
+    port: int = Field(8000, description="Port `reelq serve` listens on.")
+    embedded_worker: bool = Field(True, description="Run the job consumer inside the API process.")
+    worker_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="Jobs run at once per worker."
+    )
+    analyzer: str = Field("probe", description="Default analyzer: a registered name or module:function.")
+    max_upload_bytes: int = Field(2 * GiB, ge=1, description="Largest accepted upload.")
+    disk_reserve_bytes: int = Field(1 * GiB, ge=0, description="Uploads are refused (507) below this.")
+    lease_seconds: float = Field(60.0, gt=0, description="How long a claim lasts without a heartbeat.")
+    heartbeat_seconds: float = Field(10.0, gt=0, description="How often a running job renews its lease.")
+    max_attempts: int = Field(3, ge=1, description="Attempts before a transient error fails the job.")
+    retry_base_seconds: float = Field(30.0, ge=0, description="First retry delay; doubles each attempt.")
+    job_time_limit: float = Field(1800.0, gt=0, description="Hard wall-clock limit of one analysis.")
+    job_memory_limit_mb: int = Field(3072, ge=0, description="Address-space limit of the analysis (0: none).")
+    reaper_seconds: float = Field(15.0, gt=0, description="How often expired leases are recovered.")
+    redispatch_seconds: float = Field(60.0, gt=0, description="Re-send queued jobs not picked up by then.")
+    max_wait_seconds: int = Field(60, ge=0, le=300, description="Upper bound of `?wait=` long polls.")
+    log_format: Literal["text", "json"] = Field("text", description="`json` for one JSON object per line.")
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'reelq.db').resolve()}"
+
+    @property
+    def resolved_queue_url(self) -> str:
+        return self.queue_url or f"sqlite:///{(self.data_dir / 'queue.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Engine helpers and the schema; Alembic migrations ship in ``db/migrations``."""

@@ -1,0 +1,96 @@
+"""The tables. Times are epoch seconds (float) so both databases compare them the same way."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("analyzer", String(200), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("max_attempts", Integer, nullable=False),
+    Column("run_at", Float, nullable=False),
+    Column("dispatched_at", Float, nullable=True),
+    Column("lease_token", String(36), nullable=True),
+    Column("lease_owner", String(200), nullable=True),
+    Column("lease_expires_at", Float, nullable=True),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Column("progress", Float, nullable=False, default=0.0),
+    Column("created_at", Float, nullable=False),
+    Column("started_at", Float, nullable=True),
+    Column("finished_at", Float, nullable=True),
+    Column("updated_at", Float, nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("file_size", BigInteger, nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("source_path", String(500), nullable=False),
+    Column("metadata_json", Text, nullable=False, default="{}"),
+    Column("result_json", Text, nullable=True),
+    Column("error_code", String(100), nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("error_retryable", Boolean, nullable=True),
+    Column("idempotency_key", String(255), nullable=True),
+    UniqueConstraint("user_id", "idempotency_key", name="uq_jobs_user_idempotency"),
+    Index("ix_jobs_user_id_id", "user_id", "id"),
+    Index("ix_jobs_status_lease", "status", "lease_expires_at"),
+)
+
+job_events = Table(
+    "job_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("at", Float, nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("status", String(16), nullable=True),
+    Column("detail_json", Text, nullable=True),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("hostname", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("heartbeat_at", Float, nullable=False),
+)

@@ -1,0 +1,178 @@
+"""What the API asks of jobs: submit an upload, read, list, cancel, retry, delete."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from reelq.errors import BadRequest, Conflict, JobNotFound, TransitionConflict
+from reelq.ids import is_id, new_id
+from reelq.jobs.models import Job
+from reelq.jobs.states import JobStatus
+from reelq.jobs.store import JobStore
+from reelq.logs import event
+from reelq.uploads.storage import Layout, fsync_dir
+
+log = logging.getLogger("reelq.jobs")
+
+MAX_IDEMPOTENCY_KEY = 255
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file already on disk (in the incoming dir) with what we know about it."""
+
+    path: Path
+    name: str
+    size: int
+    sha256: str
+    content_type: str
+    extension: str
+
+
+def parse_metadata(raw: str | None) -> dict[str, Any]:
+    if raw is None or raw == "":
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest("'metadata' must be a JSON object", code="bad_metadata") from exc
+    if not isinstance(value, dict):
+        raise BadRequest("'metadata' must be a JSON object", code="bad_metadata")
+    return value
+
+
+class JobService:
+    def __init__(
+        self,
+        store: JobStore,
+        layout: Layout,
+        send: Callable[[str, float], None],
+        *,
+        max_attempts: int,
+    ) -> None:
+        self.store = store
+        self.layout = layout
+        self.send = send
+        self.max_attempts = max_attempts
+
+    def submit(
+        self,
+        user_id: str,
+        upload: Upload,
+        *,
+        analyzer: str,
+        metadata: dict[str, Any],
+        idempotency_key: str | None = None,
+    ) -> tuple[Job, bool]:
+        """Move the file into place, insert the job, commit, dispatch. Returns (job, created)."""
+        if idempotency_key is not None:
+            existing = self._replay(user_id, idempotency_key, upload)
+            if existing is not None:
+                return existing, False
+        job_id = new_id()
+        dest = self.layout.source_path(user_id, job_id, upload.extension)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(upload.path, dest)
+        fsync_dir(dest.parent)
+        try:
+            job = self.store.insert(
+                {
+                    "id": job_id,
+                    "user_id": user_id,
+                    "analyzer": analyzer,
+                    "max_attempts": self.max_attempts,
+                    "file_name": upload.name,
+                    "file_size": upload.size,
+                    "file_sha256": upload.sha256,
+                    "content_type": upload.content_type,
+                    "source_path": self.layout.relative(dest),
+                    "metadata": metadata,
+                    "idempotency_key": idempotency_key,
+                }
+            )
+        except IntegrityError:
+            # Another request with the same key won the race.
+            self.layout.remove_job(user_id, job_id)
+            if idempotency_key is not None:
+                existing = self._replay(user_id, idempotency_key, None, sha256=upload.sha256)
+                if existing is not None:
+                    return existing, False
+            raise
+        except BaseException:
+            self.layout.remove_job(user_id, job_id)
+            raise
+        event(
+            log,
+            "job.enqueued",
+            job_id=job.id,
+            user_id=user_id,
+            file=job.file_name,
+            size=job.file_size,
+            analyzer=analyzer,
+        )
+        self.send(job.id, 0.0)
+        return job, True
+
+    def _replay(
+        self, user_id: str, key: str, upload: Upload | None, *, sha256: str | None = None
+    ) -> Job | None:
+        existing = self.store.by_idempotency_key(user_id, key)
+        if existing is None:
+            return None
+        digest = upload.sha256 if upload is not None else sha256
+        if upload is not None:
+            upload.path.unlink(missing_ok=True)
+        if existing.file_sha256 != digest:
+            raise Conflict(
+                "this Idempotency-Key was already used with a different file", code="idempotency_key_reused"
+            )
+        event(log, "job.replayed", job_id=existing.id, user_id=user_id)
+        return existing
+
+    def get(self, user_id: str, job_id: str) -> Job:
+        job = self.store.get(job_id, user_id) if is_id(job_id) else None
+        if job is None:
+            raise JobNotFound(f"no job {job_id[:64]!r}")
+        return job
+
+    def list(
+        self, user_id: str, statuses: Sequence[JobStatus], limit: int, cursor: str | None
+    ) -> tuple[list[Job], str | None]:
+        if cursor is not None and not is_id(cursor):
+            raise BadRequest("invalid cursor", code="bad_cursor")
+        page = self.store.list(user_id, statuses=statuses, limit=limit + 1, before_id=cursor)
+        next_cursor = page[limit - 1].id if len(page) > limit else None
+        return page[:limit], next_cursor
+
+    def cancel(self, user_id: str, job_id: str) -> JobStatus:
+        job = self.get(user_id, job_id)
+        status = self.store.cancel(job.id)
+        event(log, "job.cancel", job_id=job.id, user_id=user_id, status=status.value)
+        return status
+
+    def retry(self, user_id: str, job_id: str) -> None:
+        job = self.get(user_id, job_id)
+        self.store.retry(job.id)
+        shutil.rmtree(self.layout.artifacts_dir(job.user_id, job.id), ignore_errors=True)
+        event(log, "job.retried", job_id=job.id, user_id=user_id)
+        self.send(job.id, 0.0)
+
+    def delete(self, user_id: str, job_id: str) -> None:
+        """Removes the row (a running attempt loses its lease and is killed) and every file."""
+        job = self.get(user_id, job_id)
+        if job.status is JobStatus.PROCESSING:
+            with contextlib.suppress(TransitionConflict):
+                self.store.cancel(job.id)
+        self.store.delete(job.id)
+        self.layout.remove_job(job.user_id, job.id)
+        event(log, "job.deleted", job_id=job.id, user_id=user_id)

@@ -1,0 +1,436 @@
+"""The job store: the only code that changes a job's status, always through a guarded UPDATE."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+
+from reelq.db.schema import job_events, jobs, workers
+from reelq.errors import TransitionConflict
+from reelq.jobs.models import Job, JobError
+from reelq.jobs.states import JobStatus, allowed_from
+from reelq.timeutil import now as _now
+
+TerminalHook = Callable[[Connection, Job], None]
+
+
+@dataclass(frozen=True)
+class Lease:
+    ok: bool
+    cancel_requested: bool
+
+
+@dataclass(frozen=True)
+class Recovered:
+    job_id: str
+    status: JobStatus
+    attempts: int
+
+
+class JobStore:
+    """Synchronous, one transaction per method; used by the API threadpool and the workers alike."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], float] = _now) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.terminal_hooks: list[TerminalHook] = []
+
+    # -- reads ---------------------------------------------------------------------------------
+    def get(self, job_id: str, user_id: str | None = None) -> Job | None:
+        q = select(jobs).where(jobs.c.id == job_id)
+        if user_id is not None:
+            q = q.where(jobs.c.user_id == user_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return Job.from_row(row) if row else None
+
+    def by_idempotency_key(self, user_id: str, key: str) -> Job | None:
+        q = select(jobs).where(jobs.c.user_id == user_id, jobs.c.idempotency_key == key)
+        with self.engine.connect() as conn:
+            row = conn.execute(q).first()
+        return Job.from_row(row) if row else None
+
+    def list(
+        self,
+        user_id: str | None,
+        *,
+        statuses: Sequence[JobStatus] = (),
+        limit: int = 20,
+        before_id: str | None = None,
+    ) -> list[Job]:
+        """Newest first (ids are time-sortable); ``before_id`` is the keyset cursor."""
+        q = select(jobs).order_by(jobs.c.id.desc()).limit(limit)
+        if user_id is not None:
+            q = q.where(jobs.c.user_id == user_id)
+        if statuses:
+            q = q.where(jobs.c.status.in_([s.value for s in statuses]))
+        if before_id:
+            q = q.where(jobs.c.id < before_id)
+        with self.engine.connect() as conn:
+            return [Job.from_row(r) for r in conn.execute(q)]
+
+    def events(self, job_id: str) -> list[dict[str, Any]]:
+        q = select(job_events).where(job_events.c.job_id == job_id).order_by(job_events.c.id)
+        with self.engine.connect() as conn:
+            return [
+                {
+                    "at": r.at,
+                    "event": r.event,
+                    "status": r.status,
+                    "detail": json.loads(r.detail_json) if r.detail_json else None,
+                }
+                for r in conn.execute(q)
+            ]
+
+    def count_by_status(self) -> dict[str, int]:
+        q = select(jobs.c.status, func.count()).group_by(jobs.c.status)
+        with self.engine.connect() as conn:
+            return {status: n for status, n in conn.execute(q)}
+
+    # -- writes --------------------------------------------------------------------------------
+    def insert(self, values: dict[str, Any]) -> Job:
+        """Insert a ``queued`` job. Raises ``sqlalchemy.exc.IntegrityError`` on a reused idempotency key."""
+        t = self.clock()
+        row = {
+            "status": JobStatus.QUEUED.value,
+            "attempts": 0,
+            "run_at": t,
+            "cancel_requested": False,
+            "progress": 0.0,
+            "created_at": t,
+            "updated_at": t,
+            **values,
+        }
+        row["metadata_json"] = json.dumps(row.pop("metadata", {}) or {})
+        with self.engine.begin() as conn:
+            conn.execute(insert(jobs).values(**row))
+            self._event(conn, row["id"], "job.enqueued", JobStatus.QUEUED)
+            got = conn.execute(select(jobs).where(jobs.c.id == row["id"])).one()
+        return Job.from_row(got)
+
+    def mark_dispatched(self, job_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(jobs).where(jobs.c.id == job_id).values(dispatched_at=self.clock()))
+
+    def claim(self, job_id: str, lease_token: str, owner: str, lease_seconds: float) -> Job | None:
+        """queued → processing if due. None: someone else has it, it was cancelled, or it is not due yet."""
+        t = self.clock()
+        with self.engine.begin() as conn:
+            matched = self._transition(
+                conn,
+                job_id,
+                JobStatus.PROCESSING,
+                where=[jobs.c.run_at <= t, jobs.c.cancel_requested.is_(False)],
+                values={
+                    "lease_token": lease_token,
+                    "lease_owner": owner,
+                    "lease_expires_at": t + lease_seconds,
+                    "attempts": jobs.c.attempts + 1,
+                    "started_at": t,
+                    "progress": 0.0,
+                },
+                detail={"owner": owner},
+                event="job.claimed",
+            )
+            if not matched:
+                return None
+            return Job.from_row(conn.execute(select(jobs).where(jobs.c.id == job_id)).one())
+
+    def heartbeat(
+        self, job_id: str, lease_token: str, lease_seconds: float, progress: float | None = None
+    ) -> Lease:
+        t = self.clock()
+        values: dict[str, Any] = {"lease_expires_at": t + lease_seconds}
+        if progress is not None:
+            values["progress"] = progress
+            values["updated_at"] = t
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id == job_id,
+                    jobs.c.lease_token == lease_token,
+                    jobs.c.status == JobStatus.PROCESSING.value,
+                )
+                .values(**values)
+                .returning(jobs.c.cancel_requested)
+            ).first()
+        if res is None:
+            return Lease(ok=False, cancel_requested=False)
+        return Lease(ok=True, cancel_requested=bool(res[0]))
+
+    def finish(
+        self,
+        job_id: str,
+        lease_token: str,
+        status: JobStatus,
+        *,
+        result: dict[str, Any] | None = None,
+        error: JobError | None = None,
+    ) -> Job:
+        """processing → completed/failed/cancelled, only with the lease; else TransitionConflict."""
+        t = self.clock()
+        values: dict[str, Any] = {
+            "finished_at": t,
+            "lease_token": None,
+            "lease_expires_at": None,
+            "result_json": json.dumps(result) if result is not None else None,
+        }
+        if status is JobStatus.COMPLETED:
+            values["progress"] = 1.0
+        values.update(_error_values(error))
+        with self.engine.begin() as conn:
+            matched = self._transition(
+                conn,
+                job_id,
+                status,
+                where=[jobs.c.lease_token == lease_token],
+                values=values,
+                detail={"error": error.code} if error else None,
+                event=f"job.{status.value}",
+                from_statuses=[JobStatus.PROCESSING],
+            )
+            if not matched:
+                raise TransitionConflict(f"job {job_id}: lease lost before {status.value}")
+            job = Job.from_row(conn.execute(select(jobs).where(jobs.c.id == job_id)).one())
+            self._run_terminal_hooks(conn, job)
+        return job
+
+    def reschedule(self, job_id: str, lease_token: str, run_at: float, error: JobError) -> bool:
+        """processing → queued after a transient error, to run again at ``run_at``."""
+        with self.engine.begin() as conn:
+            return self._transition(
+                conn,
+                job_id,
+                JobStatus.QUEUED,
+                where=[jobs.c.lease_token == lease_token],
+                values={
+                    "run_at": run_at,
+                    "lease_token": None,
+                    "lease_expires_at": None,
+                    "dispatched_at": None,
+                    **_error_values(error),
+                },
+                detail={"error": error.code, "run_at": run_at},
+                event="job.retry_scheduled",
+                from_statuses=[JobStatus.PROCESSING],
+            )
+
+    def release(self, job_id: str, lease_token: str) -> bool:
+        """Hand a lease back on shutdown: the attempt does not count, another worker may claim at once."""
+        with self.engine.begin() as conn:
+            return self._transition(
+                conn,
+                job_id,
+                JobStatus.QUEUED,
+                where=[jobs.c.lease_token == lease_token],
+                values={
+                    "run_at": self.clock(),
+                    "lease_token": None,
+                    "lease_expires_at": None,
+                    "dispatched_at": None,
+                    "attempts": jobs.c.attempts - 1,
+                },
+                event="job.released",
+                from_statuses=[JobStatus.PROCESSING],
+            )
+
+    def cancel(self, job_id: str) -> JobStatus:
+        """A queued job is cancelled at once; a running one is flagged and its worker kills the child."""
+        with self.engine.begin() as conn:
+            if self._transition(
+                conn,
+                job_id,
+                JobStatus.CANCELLED,
+                values={"finished_at": self.clock()},
+                event="job.cancelled",
+                from_statuses=[JobStatus.QUEUED],
+            ):
+                job = Job.from_row(conn.execute(select(jobs).where(jobs.c.id == job_id)).one())
+                self._run_terminal_hooks(conn, job)
+                return JobStatus.CANCELLED
+            res = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.status == JobStatus.PROCESSING.value)
+                .values(cancel_requested=True, updated_at=self.clock())
+            )
+            if res.rowcount:
+                self._event(conn, job_id, "job.cancel_requested", JobStatus.PROCESSING)
+                return JobStatus.PROCESSING
+        raise TransitionConflict(f"job {job_id} has finished", code="job_finished")
+
+    def retry(self, job_id: str) -> None:
+        """failed/cancelled → queued with a fresh attempt budget."""
+        with self.engine.begin() as conn:
+            ok = self._transition(
+                conn,
+                job_id,
+                JobStatus.QUEUED,
+                values={
+                    "attempts": 0,
+                    "run_at": self.clock(),
+                    "cancel_requested": False,
+                    "progress": 0.0,
+                    "started_at": None,
+                    "finished_at": None,
+                    "dispatched_at": None,
+                    "result_json": None,
+                    **_error_values(None),
+                },
+                event="job.retried",
+                from_statuses=[JobStatus.FAILED, JobStatus.CANCELLED],
+            )
+        if not ok:
+            raise TransitionConflict(
+                f"job {job_id} can only be retried when failed or cancelled", code="job_not_retryable"
+            )
+
+    def delete(self, job_id: str) -> bool:
+        with self.engine.begin() as conn:
+            conn.execute(delete(job_events).where(job_events.c.job_id == job_id))
+            return bool(conn.execute(delete(jobs).where(jobs.c.id == job_id)).rowcount)
+
+    # -- recovery (the reaper) -----------------------------------------------------------------
+    def recover_expired(self) -> list[Recovered]:
+        """processing jobs whose lease expired go back to queued, or fail with worker_lost when spent."""
+        t = self.clock()
+        out: list[Recovered] = []
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(
+                    jobs.c.id,
+                    jobs.c.attempts,
+                    jobs.c.max_attempts,
+                    jobs.c.lease_token,
+                    jobs.c.cancel_requested,
+                ).where(jobs.c.status == JobStatus.PROCESSING.value, jobs.c.lease_expires_at < t)
+            ).all()
+            for job_id, attempts, max_attempts, token, cancel_requested in rows:
+                guard = [jobs.c.lease_token == token, jobs.c.lease_expires_at < t]
+                if cancel_requested:
+                    target, values = JobStatus.CANCELLED, {"finished_at": t}
+                elif attempts >= max_attempts:
+                    target = JobStatus.FAILED
+                    values = {
+                        "finished_at": t,
+                        **_error_values(
+                            JobError("worker_lost", "The worker running this job stopped responding.", True)
+                        ),
+                    }
+                else:
+                    target = JobStatus.QUEUED
+                    values = {"run_at": t, "dispatched_at": None}
+                values |= {"lease_token": None, "lease_expires_at": None}
+                if self._transition(
+                    conn,
+                    job_id,
+                    target,
+                    where=guard,
+                    values=values,
+                    event="job.recovered",
+                    detail={"to": target.value},
+                    from_statuses=[JobStatus.PROCESSING],
+                ):
+                    if target.terminal:
+                        self._run_terminal_hooks(
+                            conn, Job.from_row(conn.execute(select(jobs).where(jobs.c.id == job_id)).one())
+                        )
+                    out.append(Recovered(job_id, target, attempts))
+        return out
+
+    def due_for_dispatch(self, stale_seconds: float, limit: int = 500) -> list[str]:
+        """Queued jobs that are due and whose last dispatch is missing or older than ``stale_seconds``."""
+        t = self.clock()
+        q = (
+            select(jobs.c.id)
+            .where(
+                jobs.c.status == JobStatus.QUEUED.value,
+                jobs.c.run_at <= t,
+                or_(jobs.c.dispatched_at.is_(None), jobs.c.dispatched_at < t - stale_seconds),
+            )
+            .order_by(jobs.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(q)]
+
+    # -- workers --------------------------------------------------------------------------------
+    def touch_worker(self, worker_id: str, hostname: str, pid: int, started_at: float) -> None:
+        t = self.clock()
+        with self.engine.begin() as conn:
+            res = conn.execute(update(workers).where(workers.c.id == worker_id).values(heartbeat_at=t))
+            if not res.rowcount:
+                conn.execute(
+                    insert(workers).values(
+                        id=worker_id, hostname=hostname, pid=pid, started_at=started_at, heartbeat_at=t
+                    )
+                )
+            conn.execute(delete(workers).where(workers.c.heartbeat_at < t - 86400))
+
+    def forget_worker(self, worker_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(workers).where(workers.c.id == worker_id))
+
+    def live_workers(self, within_seconds: float) -> list[dict[str, Any]]:
+        t = self.clock()
+        q = select(workers).where(workers.c.heartbeat_at >= t - within_seconds)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    # -- internals -----------------------------------------------------------------------------
+    def _transition(
+        self,
+        conn: Connection,
+        job_id: str,
+        target: JobStatus,
+        *,
+        where: Iterable[Any] = (),
+        values: dict[str, Any] | None = None,
+        event: str,
+        detail: dict[str, Any] | None = None,
+        from_statuses: Iterable[JobStatus] | None = None,
+    ) -> bool:
+        sources = set(from_statuses) if from_statuses is not None else set(allowed_from(target))
+        if not sources <= allowed_from(target):
+            raise ValueError(f"{sorted(sources)} -> {target} is not in the transition table")
+        stmt = (
+            update(jobs)
+            .where(and_(jobs.c.id == job_id, jobs.c.status.in_([s.value for s in sources]), *where))
+            .values(status=target.value, updated_at=self.clock(), **(values or {}))
+        )
+        if conn.execute(stmt).rowcount != 1:
+            return False
+        self._event(conn, job_id, event, target, detail)
+        return True
+
+    def _event(
+        self,
+        conn: Connection,
+        job_id: str,
+        event: str,
+        status: JobStatus | None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        conn.execute(
+            insert(job_events).values(
+                job_id=job_id,
+                at=self.clock(),
+                event=event,
+                status=status.value if status else None,
+                detail_json=json.dumps(detail) if detail else None,
+            )
+        )
+
+    def _run_terminal_hooks(self, conn: Connection, job: Job) -> None:
+        for hook in self.terminal_hooks:
+            hook(conn, job)
+
+
+def _error_values(error: JobError | None) -> dict[str, Any]:
+    if error is None:
+        return {"error_code": None, "error_message": None, "error_retryable": None}
+    return {"error_code": error.code, "error_message": error.message, "error_retryable": error.retryable}

@@ -1,0 +1,1 @@
+"""Dispatch: Huey (SQLite or Redis) delivers job ids; the job table stays the truth."""

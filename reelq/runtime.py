@@ -1,0 +1,104 @@
+"""Wire the core objects together from Settings. Used by ``app.py`` and ``cli.py`` (the edges)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+from huey.consumer import Consumer
+from sqlalchemy import Engine
+
+from reelq.auth.tokens import UserStore
+from reelq.config import Settings
+from reelq.db.engine import make_engine
+from reelq.db.migrate import upgrade
+from reelq.ids import new_id
+from reelq.jobs.service import JobService
+from reelq.jobs.store import JobStore
+from reelq.logs import event
+from reelq.queue.consumer import Ticker, make_consumer
+from reelq.queue.huey_app import Dispatcher, make_huey
+from reelq.queue.reaper import reap_once
+from reelq.uploads.storage import Layout
+from reelq.worker.execute import WorkerConfig, WorkerDeps, execute
+
+log = logging.getLogger("reelq")
+
+_migrate_lock = threading.Lock()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    store: JobStore
+    users: UserStore
+    layout: Layout
+    dispatcher: Dispatcher
+    service: JobService
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{new_id()[-8:]}")
+    consumer: Consumer | None = None
+    tickers: list[Ticker] = field(default_factory=list)
+    deps: WorkerDeps | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.resolved_database_url)
+        if migrate:
+            with _migrate_lock:
+                upgrade(engine)
+        store = JobStore(engine)
+        layout = Layout(settings.data_dir)
+        dispatcher = Dispatcher(make_huey(settings.resolved_queue_url), store.mark_dispatched)
+        service = JobService(store, layout, dispatcher.send, max_attempts=settings.max_attempts)
+        return cls(settings, engine, store, UserStore(engine), layout, dispatcher, service)
+
+    # -- the worker side ---------------------------------------------------------------------
+    def start_worker(self, concurrency: int, *, embedded: bool) -> Consumer:
+        """Start consuming (threads); the reaper and the worker heartbeat run beside it."""
+        s = self.settings
+        config = WorkerConfig(
+            lease_seconds=s.lease_seconds,
+            heartbeat_seconds=s.heartbeat_seconds,
+            job_time_limit=s.job_time_limit,
+            memory_limit_mb=s.job_memory_limit_mb,
+            retry_base_seconds=s.retry_base_seconds,
+        )
+        deps = WorkerDeps(self.store, self.layout, config, self.worker_id, self.dispatcher.send)
+        self.deps = deps
+        self.dispatcher.set_runner(lambda job_id: execute(job_id, deps))
+        started = time.time()
+        host, pid = socket.gethostname(), os.getpid()
+
+        def reap() -> None:
+            self.store.touch_worker(self.worker_id, host, pid, started)
+            reap_once(self.store, self.dispatcher.send, s.redispatch_seconds)
+
+        ticker = Ticker(min(s.reaper_seconds, s.lease_seconds / 2), reap, "reaper")
+        ticker.start()
+        self.tickers.append(ticker)
+        self.consumer = make_consumer(self.dispatcher.huey, concurrency, embedded=embedded)
+        if embedded:
+            self.consumer.start()
+        event(log, "worker.started", worker=self.worker_id, concurrency=concurrency)
+        return self.consumer
+
+    def stop_worker(self, grace: float = 30.0) -> None:
+        if self.deps is not None:
+            self.deps.config.shutdown_grace_seconds = grace
+            self.deps.stopping.set()
+        for ticker in self.tickers:
+            ticker.stop()
+        if self.consumer is not None:
+            self.consumer.stop(graceful=True)
+            self.consumer = None
+        self.store.forget_worker(self.worker_id)
+        event(log, "worker.stopped", worker=self.worker_id)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Uploads: storage layout, container sniffing, streaming multipart (and tus)."""

@@ -1,0 +1,1 @@
+"""Run one job: claim with a lease, heartbeat, the analyzer in a child process, guarded finish."""

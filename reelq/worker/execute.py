@@ -1,0 +1,231 @@
+"""``execute(job_id, deps)``: the whole life of one attempt, called by the queue task and by tests."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reelq.errors import TransitionConflict
+from reelq.ids import new_id
+from reelq.jobs.models import Job, JobError
+from reelq.jobs.states import JobStatus
+from reelq.jobs.store import JobStore
+from reelq.logs import event
+from reelq.uploads.storage import Layout
+
+log = logging.getLogger("reelq.worker")
+
+CHECK_SECONDS = 0.5  # how often the parent looks at the child, the clock and the cancel flag
+
+
+@dataclass
+class WorkerConfig:
+    lease_seconds: float = 60.0
+    heartbeat_seconds: float = 10.0
+    job_time_limit: float = 1800.0
+    memory_limit_mb: int = 0
+    retry_base_seconds: float = 30.0
+    shutdown_grace_seconds: float = 30.0
+
+
+@dataclass
+class WorkerDeps:
+    store: JobStore
+    layout: Layout
+    config: WorkerConfig
+    worker_id: str
+    dispatch: Callable[[str, float], None]
+    stopping: threading.Event = field(default_factory=threading.Event)
+    after_finish: list[Callable[[Job], None]] = field(default_factory=list)
+
+
+@dataclass
+class _Child:
+    proc: subprocess.Popen[str]
+    progress: float = 0.0
+    lines: int = 0
+
+    def read_progress(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                self.progress = float(json.loads(line)["progress"])
+                self.lines += 1
+            except (ValueError, KeyError, TypeError):
+                continue
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+def backoff_seconds(attempt: int, base: float) -> float:
+    """Exponential backoff with full jitter around the nominal delay (0.5x to 1.5x)."""
+    return base * (2 ** max(0, attempt - 1)) * random.uniform(0.5, 1.5)
+
+
+def execute(job_id: str, deps: WorkerDeps) -> str:
+    """Run one attempt of ``job_id``. Returns what happened (for tests and logs)."""
+    lease = new_id()
+    cfg = deps.config
+    job = deps.store.claim(job_id, lease, deps.worker_id, cfg.lease_seconds)
+    if job is None:
+        log.debug("job.skipped", extra={"job_id": job_id})
+        return "skipped"
+    fields = {"job_id": job.id, "user_id": job.user_id, "file": job.file_name, "attempt": job.attempts}
+    event(log, "job.claimed", worker=deps.worker_id, analyzer=job.analyzer, **fields)
+
+    work_dir = deps.layout.job_dir(job.user_id, job.id) / f"attempt-{job.attempts}"
+    shutil.rmtree(work_dir, ignore_errors=True)
+    work_dir.mkdir(parents=True)
+    try:
+        return _run(job, lease, work_dir, deps, fields)
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[str, Any]) -> str:
+    cfg = deps.config
+    spec = {
+        "job_id": job.id,
+        "analyzer": job.analyzer,
+        "source": str(deps.layout.absolute(job.source_path)),
+        "artifacts": str(deps.layout.artifacts_dir(job.user_id, job.id)),
+        "work_dir": str(work_dir),
+        "memory_limit_mb": cfg.memory_limit_mb,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reelq.worker.child", json.dumps(spec)],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    child = _Child(proc)
+    reader = threading.Thread(target=child.read_progress, daemon=True, name=f"progress-{job.id[-6:]}")
+    reader.start()
+    started = time.monotonic()
+    last_beat = started
+    written_progress = 0.0
+    logged_step = 0
+    stop_deadline: float | None = None
+    try:
+        while proc.poll() is None:
+            try:
+                proc.wait(timeout=CHECK_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            t = time.monotonic()
+            progress = child.progress
+            changed = progress != written_progress and t - last_beat >= 1.0
+            if changed or t - last_beat >= min(cfg.heartbeat_seconds, 1.0):
+                state = deps.store.heartbeat(
+                    job.id, lease, cfg.lease_seconds, progress if progress != written_progress else None
+                )
+                last_beat, written_progress = t, progress
+                if not state.ok:
+                    child.kill()
+                    event(log, "job.lease_lost", logging.WARNING, **fields)
+                    return "lease_lost"
+                if state.cancel_requested:
+                    child.kill()
+                    _finish(deps, job, lease, JobStatus.CANCELLED, fields)
+                    return "cancelled"
+                if int(progress * 10) > logged_step:
+                    logged_step = int(progress * 10)
+                    event(log, "job.progress", progress=round(progress, 3), **fields)
+            if t - started > cfg.job_time_limit:
+                child.kill()
+                err = JobError(
+                    "time_limit_exceeded", f"The analysis took longer than {cfg.job_time_limit:g} s.", False
+                )
+                _finish(deps, job, lease, JobStatus.FAILED, fields, error=err)
+                return "failed"
+            if deps.stopping.is_set():
+                stop_deadline = stop_deadline or t + cfg.shutdown_grace_seconds
+                if t >= stop_deadline:
+                    child.kill()
+                    deps.store.release(job.id, lease)
+                    event(log, "job.released", **fields)
+                    return "released"
+    except BaseException:
+        child.kill()
+        raise
+    reader.join(timeout=5)
+    return _settle(job, lease, work_dir, proc.returncode, deps, fields)
+
+
+def _settle(
+    job: Job, lease: str, work_dir: Path, returncode: int, deps: WorkerDeps, fields: dict[str, Any]
+) -> str:
+    result_file, error_file = work_dir / "result.json", work_dir / "error.json"
+    if returncode == 0 and result_file.exists():
+        try:
+            result = json.loads(result_file.read_text())
+        except ValueError:
+            result = None
+        if isinstance(result, dict):
+            _finish(deps, job, lease, JobStatus.COMPLETED, fields, result=result)
+            return "completed"
+        error = JobError(
+            "analyzer_error", "The analyzer returned something that is not a JSON object.", False
+        )
+    elif error_file.exists():
+        data = json.loads(error_file.read_text())
+        error = JobError(str(data["code"]), str(data["message"]), bool(data["retryable"]))
+    elif returncode < 0:
+        error = JobError(
+            "analyzer_crashed", f"The analysis process died ({signal.Signals(-returncode).name}).", True
+        )
+    else:
+        error = JobError("analyzer_crashed", f"The analysis process exited with code {returncode}.", True)
+
+    if error.retryable and job.attempts < job.max_attempts:
+        delay = backoff_seconds(job.attempts, deps.config.retry_base_seconds)
+        if deps.store.reschedule(job.id, lease, time.time() + delay, error):
+            event(log, "job.retry_scheduled", delay=round(delay, 1), error=error.code, **fields)
+            deps.dispatch(job.id, delay)
+            return "retry_scheduled"
+        event(log, "job.lease_lost", logging.WARNING, **fields)
+        return "lease_lost"
+    _finish(deps, job, lease, JobStatus.FAILED, fields, error=error)
+    return "failed"
+
+
+def _finish(
+    deps: WorkerDeps,
+    job: Job,
+    lease: str,
+    status: JobStatus,
+    fields: dict[str, Any],
+    *,
+    result: dict[str, Any] | None = None,
+    error: JobError | None = None,
+) -> None:
+    try:
+        done = deps.store.finish(job.id, lease, status, result=result, error=error)
+    except TransitionConflict:
+        event(log, "job.lease_lost", logging.WARNING, **fields)
+        return
+    level = logging.WARNING if status is JobStatus.FAILED else logging.INFO
+    extra = {"error": error.code, "reason": error.message} if error else {}
+    elapsed = (done.finished_at or 0) - (done.started_at or 0)
+    event(log, f"job.{status.value}", level, seconds=round(elapsed, 3), **extra, **fields)
+    for hook in deps.after_finish:
+        hook(done)
