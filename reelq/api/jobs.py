@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
@@ -67,20 +67,21 @@ async def get_result(
     return _job_response(job)
 
 
-@router.get("/jobs", response_model=JobList, summary="Job history, newest first")
+@router.get("/jobs", response_model=JobList, summary="Job history, newest first (without results)")
 def list_jobs(
     user: UserDep,
     rt: RuntimeDep,
     status: Annotated[list[str] | None, Query(description="Filter by status (repeatable)")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-) -> dict[str, Any]:
+) -> JSONResponse:
     try:
         statuses = [JobStatus(s) for s in status or []]
     except ValueError as exc:
         raise BadRequest(f"unknown status; use one of {', '.join(s.value for s in JobStatus)}") from exc
     jobs, next_cursor = rt.service.list(user.id, statuses, limit, cursor)
-    return {"jobs": [job_out(j, with_result=False) for j in jobs], "next_cursor": next_cursor}
+    body = {"jobs": [job_out(j, with_result=False) for j in jobs], "next_cursor": next_cursor}
+    return JSONResponse(body)
 
 
 @router.post("/jobs/{job_id}/cancel", status_code=202, summary="Cancel a queued or running job")

@@ -182,7 +182,7 @@ def rotated(directory: Path, *, rotation: int, codec: str) -> CorpusClip:
     upright[: height // 6] = MARKER_RGB
 
     def frame(i: int) -> Image:
-        return _with_subject(upright, 20 + 3 * i, height // 2, size=30)
+        return _with_subject(upright, 20 + 5 * i, height // 2, size=40)
 
     suffix = ".mov" if codec == "libx265" else ".mp4"
     label = "portrait" if portrait else "upside_down"
@@ -194,8 +194,8 @@ def rotated(directory: Path, *, rotation: int, codec: str) -> CorpusClip:
 
 
 def variable_rate(directory: Path) -> CorpusClip:
-    """30 fps for 1.5 s, then 12.5 fps; a cut at exactly 2.0 s that index/fps would misplace."""
-    times = [i / 30 for i in range(45)] + [1.5 + i * 0.08 for i in range(19)]
+    """30 fps for 1.5 s, then 10 fps; a cut at exactly 2.0 s that index/fps would misplace."""
+    times = [i / 30 for i in range(45)] + [1.5 + i * 0.1 for i in range(15)]
     scenes = [texture(31, WIDTH, HEIGHT, (1.0, 0.8, 0.6)), texture(32, WIDTH, HEIGHT, (0.5, 0.9, 0.9))]
     frames = [_with_subject(scenes[0 if t < 2.0 - 1e-9 else 1], int(10 + 60 * t), 80) for t in times]
     path = encode(directory / "vfr.mp4", frames, times=times)

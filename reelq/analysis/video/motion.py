@@ -5,7 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-STILL_THRESHOLD = 0.6  # mean |Δluma| per frame (0..255) under which nothing visibly moves
+CHANGE_LEVEL = 12  # a pixel whose luma moves by more than this (0..255) visibly changed
+STILL_FRACTION = 0.0025  # a frame where fewer pixels than this changed is still
 STILL_MIN_SECONDS = 1.0
 
 
@@ -28,8 +29,10 @@ class MotionMeter:
             self._close_still(time)
             self._last_time = time
             return None
-        value = float(np.abs(small - prev).mean())
-        if value < STILL_THRESHOLD:
+        delta = np.abs(small - prev)
+        value = float(delta.mean())
+        # the mean is the timeline's energy; stillness asks whether *anything* moved, however small
+        if np.count_nonzero(delta > CHANGE_LEVEL) < STILL_FRACTION * delta.size:
             if self._still_start is None:
                 # the still stretch begins at the previous frame, which this one equals
                 self._still_start = self._last_time

@@ -1,0 +1,81 @@
+"""Fixtures shared by every test directory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from reelq.app import create_app
+from reelq.config import Settings
+from reelq.runtime import Runtime
+from reelq.testing import make_clip
+
+
+def fast_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings with short leases and delays, so crash and retry paths run in seconds."""
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "lease_seconds": 3.0,
+        "heartbeat_seconds": 0.5,
+        "retry_base_seconds": 0.2,
+        "reaper_seconds": 0.5,
+        "redispatch_seconds": 5.0,
+        "worker_concurrency": 2,
+        "disk_reserve_bytes": 0,
+        "job_time_limit": 60.0,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return fast_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = Runtime.build(settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The app with its embedded worker running, as `reelq serve` runs it."""
+    app = create_app(settings)
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def api_only(settings: Settings) -> Iterator[TestClient]:
+    """The app without a worker: jobs stay queued until a test runs them."""
+    app = create_app(settings.model_copy(update={"embedded_worker": False}))
+    with TestClient(app) as c:
+        yield c
+
+
+def make_user(client: TestClient, name: str = "alice") -> dict[str, str]:
+    rt: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    _, token = rt.users.create(name)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def auth(client: TestClient) -> dict[str, str]:
+    return make_user(client)
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-second 320x240 H.264 clip with audio."""
+    return make_clip(tmp_path_factory.mktemp("clips") / "clip.mp4", seconds=2.0)
+
+
+def ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
