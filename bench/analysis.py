@@ -119,15 +119,15 @@ print(wall, result["integrity"]["frames_decoded"], resource.getrusage(resource.R
 
 
 def _run(code: str, path: Path) -> tuple[float, int, float]:
-    proc = subprocess.run(
-        [sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True
-    )
+    proc = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True)
     wall, frames, rss_kib = proc.stdout.split()
     return float(wall), int(frames), int(rss_kib) / 1024
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--only", default=",".join(CLIPS))
@@ -163,10 +163,16 @@ def main() -> None:
                 "analyze_fps": round(frames / ana, 1),
                 "ratio": round(ana / dec, 3),
                 "peak_rss_mib": round(max(rss), 1),
-                "runs": {"decode": [round(x, 3) for x in decode_walls], "analyze": [round(x, 3) for x in analyze_walls]},
+                "runs": {
+                    "decode": [round(x, 3) for x in decode_walls],
+                    "analyze": [round(x, 3) for x in analyze_walls],
+                },
             }
         )
-    header = f"{'clip':<12} {'frames':>6} {'decode s':>9} {'analyze s':>10} {'dec fps':>8} {'ana fps':>8} {'ratio':>6} {'RSS MiB':>8}"
+    header = (
+        f"{'clip':<12} {'frames':>6} {'decode s':>9} {'analyze s':>10} "
+        f"{'dec fps':>8} {'ana fps':>8} {'ratio':>6} {'RSS MiB':>8}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:

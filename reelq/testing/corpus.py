@@ -38,12 +38,16 @@ def texture(seed: int, width: int, height: int, tint: tuple[float, float, float]
     rng = np.random.default_rng(seed)
     coarse = rng.integers(0, 256, size=(height // 6 + 2, width // 6 + 2, 3), dtype=np.uint8)
     img = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC).astype(np.float32)
-    img = 0.55 * img + 0.45 * cv2.GaussianBlur(rng.integers(0, 256, (height, width, 3)).astype(np.float32), (3, 3), 0)
+    img = 0.55 * img + 0.45 * cv2.GaussianBlur(
+        rng.integers(0, 256, (height, width, 3)).astype(np.float32), (3, 3), 0
+    )
     img *= np.array(tint, dtype=np.float32)
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
-def _with_subject(img: Image, x: int, y: int, size: int = 40, rgb: tuple[int, int, int] = (250, 250, 250)) -> Image:
+def _with_subject(
+    img: Image, x: int, y: int, size: int = 40, rgb: tuple[int, int, int] = (250, 250, 250)
+) -> Image:
     out = img.copy()
     out[max(0, y) : max(0, y + size), max(0, x) : max(0, x + size)] = rgb
     return out
@@ -53,7 +57,7 @@ def _noisy(img: Image, rng: np.random.Generator, sigma: float) -> Image:
     if sigma <= 0:
         return img
     noise = rng.normal(0.0, sigma, img.shape).astype(np.float32)
-    return np.clip(img.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(img.astype(np.float32) + noise, 0, 255), dtype=np.uint8)
 
 
 def tone(seconds: float, *, freq: float = 440.0, amplitude: float = 0.3, rate: int = RATE) -> np.ndarray:
@@ -96,6 +100,7 @@ def encode(
         for key, value in (tags or {}).items():
             out.metadata[key] = value
         vs = out.add_stream(codec, rate=fps)
+        assert isinstance(vs, av.video.stream.VideoStream)
         vs.width, vs.height, vs.pix_fmt = coded_w, coded_h, "yuv420p"
         if codec == "libx264":
             vs.options = {"preset": "ultrafast", "g": str(fps), "threads": "1"}
@@ -189,7 +194,11 @@ def rotated(directory: Path, *, rotation: int, codec: str) -> CorpusClip:
     name = f"{label}_{'hevc' if codec == 'libx265' else 'h264'}{suffix}"
     tags = {"com.apple.quicktime.make": "Apple", "com.apple.quicktime.model": "iPhone 13"}
     path = encode(directory / name, frame, count=FPS, codec=codec, rotation=rotation, tags=tags)
-    truth = {"rotation": rotation, "display": (width, height), "coded": (height, width) if portrait else (width, height)}
+    truth = {
+        "rotation": rotation,
+        "display": (width, height),
+        "coded": (height, width) if portrait else (width, height),
+    }
     return CorpusClip(name, path, truth)
 
 
@@ -209,9 +218,13 @@ def no_audio(directory: Path) -> CorpusClip:
     return CorpusClip("noaudio_60fps.mp4", path, {"fps": 60.0, "frames": 120})
 
 
-def _subject_clip(directory: Path, name: str, transform: Callable[[Image], Image], seed: int = 51) -> CorpusClip:
+def _subject_clip(
+    directory: Path, name: str, transform: Callable[[Image], Image], seed: int = 51
+) -> CorpusClip:
     bg = texture(seed, WIDTH, HEIGHT)
-    frames = [transform(_with_subject(bg, 20 + 4 * i, 90, size=50, rgb=(200, 200, 200))) for i in range(2 * FPS)]
+    frames = [
+        transform(_with_subject(bg, 20 + 4 * i, 90, size=50, rgb=(200, 200, 200))) for i in range(2 * FPS)
+    ]
     return CorpusClip(name, encode(directory / name, frames))
 
 
@@ -239,11 +252,11 @@ def camera(directory: Path, name: str, *, pan: float, jitter: float, subject: bo
 
     def frame(i: int) -> Image:
         ox, oy = offsets[i]
-        matrix = np.float32([[1, 0, -ox], [0, 1, -oy]])
+        matrix = np.array([[1, 0, -ox], [0, 1, -oy]], dtype=np.float32)
         view = cv2.warpAffine(world, matrix, (WIDTH, HEIGHT), flags=cv2.INTER_LINEAR)
         if subject:
             view = _with_subject(view, 10 + 4 * i, 60, size=90, rgb=(240, 240, 40))
-        return view
+        return np.asarray(view, dtype=np.uint8)
 
     path = encode(directory / name, frame, count=n)
     return CorpusClip(name, path, {"pan": pan, "jitter": jitter, "subject": subject})
@@ -256,7 +269,9 @@ def audio_only(directory: Path) -> CorpusClip:
         aus.layout = "mono"
         samples = tone(1.0)
         for start in range(0, len(samples), 1024):
-            frame = av.AudioFrame.from_ndarray(samples[start : start + 1024].reshape(1, -1), format="fltp", layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                samples[start : start + 1024].reshape(1, -1), format="fltp", layout="mono"
+            )
             frame.sample_rate, frame.pts, frame.time_base = RATE, start, Fraction(1, RATE)
             for packet in aus.encode(frame):
                 out.mux(packet)
@@ -277,18 +292,35 @@ def damaged(directory: Path) -> dict[str, CorpusClip]:
         path.write_bytes(data)
         clips[key] = CorpusClip(name, path, truth)
 
-    put("truncated_front", "trunc_faststart_60.mp4", front_bytes[: int(len(front_bytes) * 0.6)],
-        {"integrity": "partial", "declared": 6.0})
-    put("truncated_end", "trunc_moov_end_60.mp4", back_bytes[: int(len(back_bytes) * 0.6)],
-        {"error": "unreadable_media"})
+    put(
+        "truncated_front",
+        "trunc_faststart_60.mp4",
+        front_bytes[: int(len(front_bytes) * 0.6)],
+        {"integrity": "partial", "declared": 6.0},
+    )
+    put(
+        "truncated_end",
+        "trunc_moov_end_60.mp4",
+        back_bytes[: int(len(back_bytes) * 0.6)],
+        {"error": "unreadable_media"},
+    )
     rng = np.random.default_rng(71)
     middle = len(front_bytes) // 2
     garbage = rng.integers(0, 256, 4096, dtype=np.uint8).tobytes()
-    put("garbled", "garbled_middle.mp4", front_bytes[:middle] + garbage + front_bytes[middle + 4096 :],
-        {"integrity": "corrupt"})
+    put(
+        "garbled",
+        "garbled_middle.mp4",
+        front_bytes[:middle] + garbage + front_bytes[middle + 4096 :],
+        {"integrity": "corrupt"},
+    )
     put("header_only", "header_only.mp4", front_bytes[:2048], {"error": "unreadable_media"})
     put("empty", "empty.mp4", b"", {"error": "unreadable_media"})
-    put("text", "not_a_video.mp4", b"This is a shopping list, not a video.\n" * 50, {"error": "unreadable_media"})
+    put(
+        "text",
+        "not_a_video.mp4",
+        b"This is a shopping list, not a video.\n" * 50,
+        {"error": "unreadable_media"},
+    )
     return clips
 
 

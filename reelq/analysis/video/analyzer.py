@@ -40,7 +40,9 @@ VFR_FRACTION = 0.05  # ... in more than 5% of frames makes the clip variable fra
 class _Pass:
     """State of one decode pass over a file."""
 
-    def __init__(self, ctx: AnalysisContext, width: int, height: int, rotation: int, duration: float | None) -> None:
+    def __init__(
+        self, ctx: AnalysisContext, width: int, height: int, rotation: int, duration: float | None
+    ) -> None:
         self.ctx = ctx
         self.duration = duration
         self.small_size = sample_size(width, height, ANALYSIS_LONG_SIDE)
@@ -83,7 +85,12 @@ class _Pass:
             self._next_sharp = t + SHARPNESS_INTERVAL * 0.95
             sw, sh = self.sharp_size
             gray = self.sharp.reformat(
-                frame, width=sw, height=sh, format="gray", interpolation=Interpolation.FAST_BILINEAR, threads=1
+                frame,
+                width=sw,
+                height=sh,
+                format="gray",
+                interpolation=Interpolation.FAST_BILINEAR,
+                threads=1,
             ).to_ndarray()
             score = sharpness(gray)
             self.sharpness.add(t, score)
@@ -168,7 +175,9 @@ def _result(
     scenes = []
     for index, (a, b) in enumerate(scene_spans(cut_times, start, end)):
         thumb = state.thumbs.scene_thumbnails[index] if index < len(state.thumbs.scene_thumbnails) else None
-        scenes.append({"index": index, "start": round(max(0.0, a), 3), "end": round(b, 3), "thumbnail": thumb})
+        scenes.append(
+            {"index": index, "start": round(max(0.0, a), 3), "end": round(b, 3), "thumbnail": thumb}
+        )
     poster = state.thumbs.poster()
 
     n_bins = bins_for(end)

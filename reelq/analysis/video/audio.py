@@ -75,7 +75,9 @@ class AudioMeter:
         return segments
 
     def loudness_timeline(self, length: int) -> list[float | None]:
-        return [None if p is None else round(_dbfs(p), 1) for p in self.power_timeline.values(length, digits=12)]
+        return [
+            None if p is None else round(_dbfs(p), 1) for p in self.power_timeline.values(length, digits=12)
+        ]
 
     def summary(self) -> dict[str, Any]:
         integrated, lra = self._loudness.finish()

@@ -84,7 +84,9 @@ def verdict(
     missing: float | None = None
     if declared is not None and decoded_end is not None:
         missing = max(0.0, declared - (decoded_end - min(0.0, start)))
-    partial = missing is not None and missing > max(PARTIAL_MIN_MISSING, PARTIAL_MIN_FRACTION * (declared or 0.0))
+    partial = missing is not None and missing > max(
+        PARTIAL_MIN_MISSING, PARTIAL_MIN_FRACTION * (declared or 0.0)
+    )
     errors = log.video_errors + log.audio_errors
     status = "corrupt" if errors else "partial" if partial else "ok"
     return {

@@ -49,7 +49,7 @@ def open_media(path: Path) -> av.container.InputContainer:
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise PermanentJobError(
             "unreadable_media",
-            "The file is not a video we can read: it may be incomplete (for example an upload that was cut off "
+            "The file is not a video we can read: it may be incomplete (for example an upload cut off "
             "before the end of a recording whose index is stored last) or not a video at all.",
         ) from exc
 

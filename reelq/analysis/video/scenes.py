@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from dataclasses import dataclass
 
@@ -62,4 +63,4 @@ class CutDetector:
 def scene_spans(cuts: list[float], start: float, end: float) -> list[tuple[float, float]]:
     """Scenes as (start, end) spans between the first frame, each cut and the end of the video."""
     bounds = [start, *cuts, end]
-    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]

@@ -68,14 +68,16 @@ class ShakeMeter:
         rms = float(np.sqrt((deviations**2).sum(axis=1).mean()))
         percent = 100.0 * rms / self.long_side
         level = "steady" if percent < STEADY_BELOW else "shaky" if percent > SHAKY_ABOVE else "moderate"
-        return {"jitter_percent": round(percent, 3), "level": level, "samples": int(len(deviations))}
+        return {"jitter_percent": round(percent, 3), "level": level, "samples": len(deviations)}
 
 
 def _global_shift(prev: np.ndarray, cur: np.ndarray) -> tuple[float, float] | None:
     corners = cv2.goodFeaturesToTrack(prev, maxCorners=MAX_CORNERS, qualityLevel=0.01, minDistance=7)
     if corners is None or len(corners) < MIN_TRACKS:
         return None
-    moved, status, _err = cv2.calcOpticalFlowPyrLK(prev, cur, corners, None, winSize=(15, 15), maxLevel=3)
+    moved, status, _err = cv2.calcOpticalFlowPyrLK(
+        prev, cur, corners, corners.copy(), winSize=(15, 15), maxLevel=3
+    )
     ok = status.reshape(-1) == 1
     if int(ok.sum()) < MIN_TRACKS:
         return None

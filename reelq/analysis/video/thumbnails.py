@@ -66,7 +66,7 @@ class ThumbnailPicker:
         frame = candidate.frame
         width, height = sample_size(frame.width, frame.height, long_side)
         image = frame.to_ndarray(width=width, height=height, format="bgr24", interpolation="AREA")
-        upright = np.ascontiguousarray(np.rot90(image, k=self.rotation // 90))
+        upright = np.ascontiguousarray(np.rot90(image, k=self.rotation // 90), dtype=np.uint8)
         ok, encoded = cv2.imencode(".jpg", upright, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
         if not ok:  # pragma: no cover - OpenCV always encodes a valid uint8 BGR image
             raise RuntimeError(f"could not encode {name}")
