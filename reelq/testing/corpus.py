@@ -202,6 +202,26 @@ def rotated(directory: Path, *, rotation: int, codec: str) -> CorpusClip:
     return CorpusClip(name, path, truth)
 
 
+def hdr_hlg(directory: Path) -> CorpusClip:
+    """HEVC Main 10 tagged BT.2020 / HLG, the way iPhones record HDR."""
+    path = directory / "hdr_hlg.mov"
+    bg = texture(81, WIDTH, HEIGHT)
+    with av.open(str(path), mode="w", format="mov") as out:
+        vs = out.add_stream("libx265", rate=FPS)
+        assert isinstance(vs, av.video.stream.VideoStream)
+        vs.width, vs.height, vs.pix_fmt, vs.codec_tag = WIDTH, HEIGHT, "yuv420p10le", "hvc1"
+        params = "colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc:log-level=error:pools=1"
+        vs.options = {"preset": "ultrafast", "x265-params": params}
+        for i in range(10):
+            frame = av.VideoFrame.from_ndarray(_with_subject(bg, 10 * i, 50), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, FPS)
+            for packet in vs.encode(frame.reformat(format="yuv420p10le")):
+                out.mux(packet)
+        for packet in vs.encode():
+            out.mux(packet)
+    return CorpusClip("hdr_hlg.mov", path, {"hdr": "hlg", "bit_depth": 10, "codec": "hevc"})
+
+
 def variable_rate(directory: Path) -> CorpusClip:
     """30 fps for 1.5 s, then 10 fps; a cut at exactly 2.0 s that index/fps would misplace."""
     times = [i / 30 for i in range(45)] + [1.5 + i * 0.1 for i in range(15)]
@@ -334,6 +354,7 @@ def build_corpus(directory: Path | str) -> dict[str, CorpusClip]:
             clip = rotated(directory, rotation=rotation, codec=codec)
             clips[clip.name.split(".")[0]] = clip
     clips["vfr"] = variable_rate(directory)
+    clips["hdr"] = hdr_hlg(directory)
     clips["no_audio"] = no_audio(directory)
     clips.update(exposure_and_focus(directory))
     clips["steady_pan"] = camera(directory, "steady_pan.mp4", pan=2.0, jitter=0.0)

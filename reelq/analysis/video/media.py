@@ -155,7 +155,7 @@ def describe(
             "size_bytes": path.stat().st_size,
             "bit_rate": int(container.bit_rate) if container.bit_rate else None,
         },
-        "duration": container_seconds,
+        "duration": _rounded(container_seconds),
         "video": {
             "codec": cc.name,
             "profile": video.profile,
@@ -171,13 +171,17 @@ def describe(
             "display_height": display_h,
             "declared_frame_rate": round(float(declared_rate), 3) if declared_rate else None,
             "frames_declared": int(video.frames) if video.frames else None,
-            "duration": declared_video_duration(container, video),
+            "duration": _rounded(declared_video_duration(container, video)),
             "bit_rate": int(cc.bit_rate) if cc.bit_rate else None,
         },
         "audio": audio_meta,
         "creation_time": _first_tag(tags, _CREATION_TAGS),
         "device": {"make": make, "model": model, "software": software} if (make or model) else None,
     }
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
 
 
 def normalize_rotation(degrees: float | int) -> int:

@@ -11,7 +11,7 @@ SHARPNESS_LONG_SIDE = 640  # sampled frames are measured at this size (never ups
 SHARPNESS_INTERVAL = 0.2  # seconds between sharpness samples
 SHARPEST_COUNT = 3
 SHARPEST_MIN_GAP = 1.0  # seconds between two reported sharpest frames
-BLURRY_BELOW = 0.35  # median sharpness under which the clip is called blurry (see docs/analysis.md)
+BLURRY_BELOW = 1.0  # median sharpness under which a clip is called blurry (a heuristic; docs/analysis.md)
 
 # Luma arrives as limited-range video levels (16..235) for almost every phone clip.
 BLACK, WHITE = 16.0, 235.0
