@@ -191,7 +191,7 @@ def jobs_list(
     except ValueError:
         _fail(f"unknown status; use {', '.join(s.value for s in JobStatus)}")
         return
-    for job in rt.store.list(user_id, statuses=statuses, limit=limit):
+    for job in rt.store.list_jobs(user_id, statuses=statuses, limit=limit):
         typer.echo(
             f"{job.id}  {job.status.value:<10}  {job.progress * 100:5.1f}%  att {job.attempts}  "
             f"{rfc3339(job.created_at)}  {job.file_name}"

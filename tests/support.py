@@ -40,7 +40,9 @@ def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def cli(env: Mapping[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*REELQ, *args], env=dict(env), capture_output=True, text=True, check=check, timeout=120)
+    return subprocess.run(
+        [*REELQ, *args], env=dict(env), capture_output=True, text=True, check=check, timeout=120
+    )
 
 
 class Server:
@@ -106,7 +108,9 @@ def wait_for(pred, timeout: float = 30.0, step: float = 0.1, what: str = "condit
     raise TimeoutError(f"timed out waiting for {what}")
 
 
-def poll_job(base: str, headers: Mapping[str, str], job_id: str, until: set[str], timeout: float = 60.0) -> dict:  # type: ignore[type-arg]
+def poll_job(
+    base: str, headers: Mapping[str, str], job_id: str, until: set[str], timeout: float = 60.0
+) -> dict:  # type: ignore[type-arg]
     def check() -> dict | None:  # type: ignore[type-arg]
         r = httpx.get(f"{base}/api/results/job/{job_id}", headers=dict(headers), timeout=10)
         body = r.json()

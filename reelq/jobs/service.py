@@ -150,7 +150,7 @@ class JobService:
     ) -> tuple[list[Job], str | None]:
         if cursor is not None and not is_id(cursor):
             raise BadRequest("invalid cursor", code="bad_cursor")
-        page = self.store.list(user_id, statuses=statuses, limit=limit + 1, before_id=cursor)
+        page = self.store.list_jobs(user_id, statuses=statuses, limit=limit + 1, before_id=cursor)
         next_cursor = page[limit - 1].id if len(page) > limit else None
         return page[:limit], next_cursor
 

@@ -54,7 +54,7 @@ class JobStore:
             row = conn.execute(q).first()
         return Job.from_row(row) if row else None
 
-    def list(
+    def list_jobs(
         self,
         user_id: str | None,
         *,
@@ -311,6 +311,7 @@ class JobStore:
             ).all()
             for job_id, attempts, max_attempts, token, cancel_requested in rows:
                 guard = [jobs.c.lease_token == token, jobs.c.lease_expires_at < t]
+                values: dict[str, Any]
                 if cancel_requested:
                     target, values = JobStatus.CANCELLED, {"finished_at": t}
                 elif attempts >= max_attempts:

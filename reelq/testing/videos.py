@@ -44,6 +44,7 @@ def make_clip(
         codec = "libvpx-vp9" if fmt == "webm" else "h264"
     with av.open(str(path), mode="w", format=fmt) as out:
         vstream = out.add_stream(codec, rate=fps)
+        assert isinstance(vstream, av.VideoStream)
         vstream.width = width
         vstream.height = height
         vstream.pix_fmt = "yuv420p"
@@ -51,11 +52,13 @@ def make_clip(
             vstream.options = {"preset": "ultrafast", "g": str(fps)}
         elif codec == "libvpx-vp9":
             vstream.options = {"deadline": "realtime", "cpu-used": "8"}
-        astream = None
+        astream: av.AudioStream | None = None
         if audio:
             acodec = "libopus" if fmt == "webm" else "aac"
-            astream = out.add_stream(acodec, rate=sample_rate)
-            astream.layout = "mono"  # type: ignore[union-attr]
+            added = out.add_stream(acodec, rate=sample_rate)
+            assert isinstance(added, av.AudioStream)
+            astream = added
+            astream.layout = "mono"
         for i in range(n_frames):
             frame = av.VideoFrame.from_ndarray(_frame_image(i, width, height), format="rgb24")
             frame.pts = i

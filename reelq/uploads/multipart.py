@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from python_multipart.multipart import MultipartParseError, MultipartParser, parse_options_header
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from reelq.errors import BadRequest, UnsupportedMedia, UploadTooLarge
 from reelq.uploads.sniff import SNIFF_BYTES, Container, sniff
@@ -102,9 +103,9 @@ class _State:
                 raise BadRequest("send exactly one file part ('video' or 'file')")
             self.file_name = display_name(self.part_filename)
             self.dest_dir.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=self.dest_dir)
+            fd, tmp_name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=self.dest_dir)
             self.fh = os.fdopen(fd, "wb")
-            self.path = Path(name)
+            self.path = Path(tmp_name)
         elif len(self.fields) >= MAX_FIELDS:
             raise BadRequest("too many form fields")
 

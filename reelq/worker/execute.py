@@ -76,7 +76,7 @@ class _Child:
 
 def backoff_seconds(attempt: int, base: float) -> float:
     """Exponential backoff with full jitter around the nominal delay (0.5x to 1.5x)."""
-    return base * (2 ** max(0, attempt - 1)) * random.uniform(0.5, 1.5)
+    return float(base * (2 ** max(0, attempt - 1)) * random.uniform(0.5, 1.5))
 
 
 def execute(job_id: str, deps: WorkerDeps) -> str:
@@ -87,7 +87,12 @@ def execute(job_id: str, deps: WorkerDeps) -> str:
     if job is None:
         log.debug("job.skipped", extra={"job_id": job_id})
         return "skipped"
-    fields = {"job_id": job.id, "user_id": job.user_id, "file": job.file_name, "attempt": job.attempts}
+    fields: dict[str, Any] = {
+        "job_id": job.id,
+        "user_id": job.user_id,
+        "file": job.file_name,
+        "attempt": job.attempts,
+    }
     event(log, "job.claimed", worker=deps.worker_id, analyzer=job.analyzer, **fields)
 
     work_dir = deps.layout.job_dir(job.user_id, job.id) / f"attempt-{job.attempts}"

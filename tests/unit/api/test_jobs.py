@@ -7,9 +7,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from conftest import fast_settings, make_user
 from reelq.app import create_app
 from reelq.runtime import Runtime
+
+from conftest import fast_settings, make_user
 from support import wait_for
 
 
@@ -23,7 +24,9 @@ def submit(client: TestClient, auth: dict[str, str], clip: Path, **form: str) ->
     return str(r.json()["job_id"])
 
 
-def wait_status(client: TestClient, auth: dict[str, str], job_id: str, statuses: set[str], timeout: float = 30):  # type: ignore[no-untyped-def]
+def wait_status(
+    client: TestClient, auth: dict[str, str], job_id: str, statuses: set[str], timeout: float = 30
+):  # type: ignore[no-untyped-def]
     def check():  # type: ignore[no-untyped-def]
         body = client.get(f"/api/results/job/{job_id}", headers=auth).json()
         return body if body["status"] in statuses else None
@@ -197,8 +200,17 @@ def test_problem_json_for_unknown_routes(client: TestClient) -> None:
 
 def test_openapi_describes_the_contract(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    for path in ["/api/upload", "/api/results/job/{job_id}", "/api/jobs", "/api/jobs/{job_id}/cancel",
-                 "/api/jobs/{job_id}/retry", "/api/jobs/{job_id}", "/api/jobs/{job_id}/artifacts/{name}",
-                 "/api/jobs/{job_id}/events", "/healthz", "/readyz"]:
+    for path in [
+        "/api/upload",
+        "/api/results/job/{job_id}",
+        "/api/jobs",
+        "/api/jobs/{job_id}/cancel",
+        "/api/jobs/{job_id}/retry",
+        "/api/jobs/{job_id}",
+        "/api/jobs/{job_id}/artifacts/{name}",
+        "/api/jobs/{job_id}/events",
+        "/healthz",
+        "/readyz",
+    ]:
         assert path in spec["paths"], path
     assert "multipart/form-data" in spec["paths"]["/api/upload"]["post"]["requestBody"]["content"]

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import fast_settings, make_user
 from reelq.app import create_app
 from reelq.runtime import Runtime
+
+from conftest import fast_settings, make_user
 
 
 def rt_of(client: TestClient) -> Runtime:
@@ -136,7 +137,9 @@ def test_over_the_size_limit_while_streaming_is_413(tmp_path: Path, clip: Path) 
         assert files_under(rt_of(client).layout.root) == []
 
 
-def test_idempotency_key_replays_and_rejects_another_file(api_only: TestClient, clip: Path, tmp_path: Path) -> None:
+def test_idempotency_key_replays_and_rejects_another_file(
+    api_only: TestClient, clip: Path, tmp_path: Path
+) -> None:
     from reelq.testing import make_clip
 
     auth = make_user(api_only)

@@ -65,7 +65,9 @@ def test_two_claimants_only_one_wins(store: JobStore, user_id: str) -> None:
     assert second is None
 
 
-def test_worker_that_lost_its_lease_cannot_record_a_result(store: JobStore, user_id: str, clock: Clock) -> None:
+def test_worker_that_lost_its_lease_cannot_record_a_result(
+    store: JobStore, user_id: str, clock: Clock
+) -> None:
     job_id = new_job(store, user_id)
     assert store.claim(job_id, "lease-a", "w1", 10)
     clock.t += 11  # worker 1 stalls past its lease
@@ -84,7 +86,9 @@ def test_worker_that_lost_its_lease_cannot_record_a_result(store: JobStore, user
     assert store.get(job_id).result == {"from": "w2"}  # type: ignore[union-attr]
 
 
-def test_heartbeat_extends_the_lease_so_the_reaper_leaves_it(store: JobStore, user_id: str, clock: Clock) -> None:
+def test_heartbeat_extends_the_lease_so_the_reaper_leaves_it(
+    store: JobStore, user_id: str, clock: Clock
+) -> None:
     job_id = new_job(store, user_id)
     assert store.claim(job_id, "L", "w1", 10)
     for _ in range(5):
@@ -180,7 +184,7 @@ def test_terminal_hooks_run_inside_the_transaction(store: JobStore, user_id: str
 
 def test_list_is_newest_first_and_paginates(store: JobStore, user_id: str) -> None:
     ids = [new_job(store, user_id) for _ in range(5)]
-    page = store.list(user_id, limit=2)
+    page = store.list_jobs(user_id, limit=2)
     assert [j.id for j in page] == ids[::-1][:2]
-    rest = store.list(user_id, limit=10, before_id=page[-1].id)
+    rest = store.list_jobs(user_id, limit=10, before_id=page[-1].id)
     assert [j.id for j in rest] == ids[::-1][2:]
