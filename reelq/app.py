@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from reelq import __version__, logs
-from reelq.api import errors, jobs, service, upload
+from reelq.api import errors, jobs, service, tus, upload
 from reelq.config import Settings, get_settings
 from reelq.runtime import Runtime
+from reelq.uploads.tus_headers import TUS_EXPOSED_HEADERS
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,9 +25,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.embedded_worker:
             await run_in_threadpool(rt.start_worker, settings.worker_concurrency, embedded=True)
+        sweeper = rt.start_upload_sweeper()
         try:
             yield
         finally:
+            sweeper.stop()
             if settings.embedded_worker:
                 await run_in_threadpool(rt.stop_worker, 10.0)
             rt.close()
@@ -39,6 +43,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = rt
     errors.install(app)
     app.include_router(upload.router)
+    app.include_router(tus.router)
+    # Browser clients: auth is a bearer token (no cookies), so any origin by default.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PATCH", "HEAD", "DELETE", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=list(TUS_EXPOSED_HEADERS),
+        max_age=86400,
+    )
     app.include_router(jobs.router)
     app.include_router(service.router)
     return app

@@ -43,6 +43,28 @@ class Settings(BaseSettings):
     reaper_seconds: float = Field(15.0, gt=0, description="How often expired leases are recovered.")
     redispatch_seconds: float = Field(60.0, gt=0, description="Re-send queued jobs not picked up by then.")
     max_wait_seconds: int = Field(60, ge=0, le=300, description="Upper bound of `?wait=` long polls.")
+    # -- resumable uploads (tus) and browser access ------------------------------------------
+    upload_expiry_seconds: float = Field(
+        24 * 3600.0, gt=0, description="An incomplete tus upload expires this long after its last PATCH."
+    )
+    max_incomplete_uploads: int = Field(
+        10, ge=1, description="Incomplete tus uploads one user may have at once (429 beyond)."
+    )
+    max_incomplete_upload_bytes: int = Field(
+        8 * GiB, ge=1, description="Total declared bytes of one user's incomplete tus uploads (413 beyond)."
+    )
+    upload_lock_seconds: float = Field(
+        10.0, gt=0, description="A tus PATCH's lock lease; renewed while bytes arrive, taken over once stale."
+    )
+    upload_idle_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="A tus PATCH that receives nothing this long is ended and what it got is kept.",
+    )
+    upload_sweep_seconds: float = Field(60.0, gt=0, description="How often expired tus uploads are removed.")
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["*"], description="Origins allowed by CORS (auth is a bearer token)."
+    )
     log_format: Literal["text", "json"] = Field("text", description="`json` for one JSON object per line.")
     log_level: str = Field("INFO", description="Python logging level.")
 

@@ -66,6 +66,34 @@ class Unavailable(ReelqError):
     title = "Service unavailable"
 
 
+class Gone(ReelqError):
+    """The resource existed and is gone for good (an expired or terminated upload)."""
+
+    code = "gone"
+    title = "Gone"
+
+
+class Locked(ReelqError):
+    """Another request holds the resource (a tus PATCH in flight); retry shortly."""
+
+    code = "locked"
+    title = "Locked"
+
+
+class PreconditionFailed(ReelqError):
+    """A protocol precondition the server cannot meet (an unsupported ``Tus-Resumable`` version)."""
+
+    code = "precondition_failed"
+    title = "Precondition failed"
+
+
+class ChecksumMismatch(ReelqError):
+    """The body does not match its ``Upload-Checksum``; nothing of it was kept (tus status 460)."""
+
+    code = "checksum_mismatch"
+    title = "Checksum mismatch"
+
+
 class JobError(Exception):
     """Raised while running a job. ``retryable`` decides between backoff and an immediate failure."""
 

@@ -24,6 +24,8 @@ from reelq.queue.consumer import Ticker, make_consumer
 from reelq.queue.huey_app import Dispatcher, make_huey
 from reelq.queue.reaper import reap_once
 from reelq.uploads.storage import Layout
+from reelq.uploads.tus import TusConfig, TusUploads
+from reelq.uploads.tus_store import TusStore
 from reelq.worker.execute import WorkerConfig, WorkerDeps, execute
 
 log = logging.getLogger("reelq")
@@ -44,6 +46,7 @@ class Runtime:
     consumer: Consumer | None = None
     tickers: list[Ticker] = field(default_factory=list)
     deps: WorkerDeps | None = None
+    tus: TusUploads = field(init=False)  # resumable uploads (see build_tus)
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -56,7 +59,15 @@ class Runtime:
         layout = Layout(settings.data_dir)
         dispatcher = Dispatcher(make_huey(settings.resolved_queue_url), store.mark_dispatched)
         service = JobService(store, layout, dispatcher.send, max_attempts=settings.max_attempts)
-        return cls(settings, engine, store, UserStore(engine), layout, dispatcher, service)
+        rt = cls(settings, engine, store, UserStore(engine), layout, dispatcher, service)
+        rt.tus = build_tus(settings, engine, layout, service)
+        return rt
+
+    def start_upload_sweeper(self) -> Ticker:
+        """Expire unfinished tus uploads now and then (in every API process; guarded per row)."""
+        ticker = Ticker(self.settings.upload_sweep_seconds, self.tus.tick, "tus-sweeper")
+        ticker.start()
+        return ticker
 
     # -- the worker side ---------------------------------------------------------------------
     def start_worker(self, concurrency: int, *, embedded: bool) -> Consumer:
@@ -102,3 +113,17 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def build_tus(settings: Settings, engine: Engine, layout: Layout, service: JobService) -> TusUploads:
+    config = TusConfig(
+        max_size=settings.max_upload_bytes,
+        expiry_seconds=settings.upload_expiry_seconds,
+        max_incomplete=settings.max_incomplete_uploads,
+        max_incomplete_bytes=settings.max_incomplete_upload_bytes,
+        lock_seconds=settings.upload_lock_seconds,
+        idle_seconds=settings.upload_idle_seconds,
+        default_analyzer=settings.analyzer,
+        disk_reserve_bytes=settings.disk_reserve_bytes,
+    )
+    return TusUploads(TusStore(engine), layout, service, config)

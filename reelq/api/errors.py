@@ -19,6 +19,10 @@ log = logging.getLogger("reelq.api")
 STATUS: list[tuple[type[errors.ReelqError], int]] = [
     (errors.Unauthorized, 401),
     (errors.NotFound, 404),
+    (errors.Gone, 410),
+    (errors.PreconditionFailed, 412),
+    (errors.Locked, 423),
+    (errors.ChecksumMismatch, 460),
     (errors.Conflict, 409),
     (errors.UploadTooLarge, 413),
     (errors.UnsupportedMedia, 415),

@@ -94,3 +94,29 @@ workers = Table(
     Column("started_at", Float, nullable=False),
     Column("heartbeat_at", Float, nullable=False),
 )
+
+# Resumable (tus) uploads. The row is the truth: ``offset`` only moves after the bytes are fsynced,
+# and ``lock_token``/``lock_expires_at`` is the per-upload PATCH lock (a lease, taken over when stale).
+tus_uploads = Table(
+    "tus_uploads",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("length", BigInteger, nullable=False),
+    Column("offset", BigInteger, nullable=False, default=0),
+    Column("raw_metadata", Text, nullable=False, default=""),
+    Column("metadata_json", Text, nullable=False, default="{}"),
+    Column("content_type", String(100), nullable=True),
+    Column("extension", String(8), nullable=True),
+    Column("sha256", String(64), nullable=True),
+    Column("job_id", String(36), nullable=True),
+    Column("lock_token", String(36), nullable=True),
+    Column("lock_owner", String(200), nullable=True),
+    Column("lock_expires_at", Float, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Index("ix_tus_uploads_user_state", "user_id", "state"),
+    Index("ix_tus_uploads_state_expires", "state", "expires_at"),
+)

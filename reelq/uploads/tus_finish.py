@@ -1,0 +1,141 @@
+"""Turn a fully stored tus upload into exactly one job. Synchronous: called in a worker thread."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from reelq.analysis.registry import validate_name
+from reelq.errors import Locked, UnsupportedMedia
+from reelq.ids import is_id, new_id
+from reelq.jobs.service import JobService, Upload, parse_metadata
+from reelq.logs import event
+from reelq.uploads import tus_io
+from reelq.uploads.storage import Layout, display_name
+from reelq.uploads.tus_store import TusStore, TusUpload, UploadState
+
+log = logging.getLogger("reelq.uploads")
+
+# Where the push token goes when no device registry is wired in (kept with the job for later).
+PUSH_TOKEN_KEY = "push_token"
+_MAX_CACHED_HASHES = 256
+
+
+def idempotency_key(upload_id: str) -> str:
+    """The job's idempotency key: one upload can only ever insert one job (unique per user and key)."""
+    return f"tus:{upload_id}"
+
+
+class Finisher:
+    def __init__(
+        self,
+        store: TusStore,
+        layout: Layout,
+        jobs: JobService,
+        on_push_token: Callable[[str, str], None] | None,
+        default_analyzer: str = "probe",
+    ) -> None:
+        self.store = store
+        self.layout = layout
+        self.jobs = jobs
+        self.on_push_token = on_push_token
+        self.default_analyzer = default_analyzer
+        # upload id → (offset, sha256 of bytes [0, offset)), so the last PATCH need not re-read the file.
+        self._hashes: dict[str, tuple[int, Any]] = {}
+
+    @property
+    def directory(self) -> Path:
+        return self.layout.incoming / "tus"
+
+    def data_path(self, upload_id: str) -> Path:
+        if not is_id(upload_id):
+            raise ValueError("upload paths are built from internal ids only")
+        return self.directory / f"{upload_id}.bin"
+
+    def remove_data(self, upload_id: str) -> None:
+        self._hashes.pop(upload_id, None)
+        self.data_path(upload_id).unlink(missing_ok=True)
+
+    def running_hash(self, upload_id: str, offset: int) -> Any:
+        if offset == 0:
+            return hashlib.sha256()
+        cached = self._hashes.get(upload_id)
+        if cached is None or cached[0] != offset:
+            return None
+        return cached[1].copy()
+
+    def keep_running_hash(self, upload_id: str, offset: int, digest: Any) -> None:
+        self._hashes.pop(upload_id, None)
+        if digest is None:
+            return
+        if len(self._hashes) >= _MAX_CACHED_HASHES:
+            self._hashes.pop(next(iter(self._hashes)))
+        self._hashes[upload_id] = (offset, digest)
+
+    def finish(self, row: TusUpload, token: str) -> TusUpload:
+        """Every byte is stored and committed, and we hold the lock: create the job, mark the upload."""
+        path = self.data_path(row.id)
+        cached = self._hashes.get(row.id)
+        sha256 = (
+            cached[1].hexdigest()
+            if cached and cached[0] == row.length
+            else tus_io.sha256_of(path, row.length)
+        )
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            container = tus_io.sniff_head(fd)
+        finally:
+            os.close(fd)
+        if container is None:
+            self.store.end(row.id, UploadState.REJECTED, token=token)
+            self.remove_data(row.id)
+            event(log, "tus.rejected", upload_id=row.id, user_id=row.user_id)
+            raise UnsupportedMedia(
+                "the file is not a video container reelq accepts (MP4/MOV/3GP, MKV/WebM, AVI, MPEG-TS)"
+            )
+        meta = row.metadata
+        analyzer = validate_name(meta.get("analyzer") or self.default_analyzer)
+        metadata = parse_metadata(meta.get("metadata"))
+        push_token = meta.get("push_token") or None
+        if push_token and self.on_push_token is None:
+            metadata[PUSH_TOKEN_KEY] = push_token
+        # Submit a hard link: the upload's own file stays until the row says "complete", so a crash
+        # anywhere in between is finished by the next HEAD/PATCH, and the idempotency key replays the job.
+        link = self.directory / f"{row.id}.{new_id()}.link"
+        os.link(path, link)
+        try:
+            job, created = self.jobs.submit(
+                row.user_id,
+                Upload(
+                    path=link,
+                    name=display_name(meta.get("filename")),
+                    size=row.length,
+                    sha256=sha256,
+                    content_type=container.content_type,
+                    extension=container.extension,
+                ),
+                analyzer=analyzer,
+                metadata=metadata,
+                idempotency_key=idempotency_key(row.id),
+            )
+        finally:
+            link.unlink(missing_ok=True)
+        if not self.store.complete(row.id, token, job.id, sha256):
+            current = self.store.get(row.id)
+            if current is None or current.job_id != job.id:
+                raise Locked("another request took this upload over", code="upload_taken_over")
+            return current
+        self.remove_data(row.id)
+        event(log, "tus.completed", upload_id=row.id, user_id=row.user_id, job_id=job.id, new_job=created)
+        if created and push_token and self.on_push_token is not None:
+            try:
+                self.on_push_token(row.user_id, push_token)
+            except Exception:  # a bad token must not fail a finished upload
+                log.warning("tus.push_token_rejected", extra={"upload_id": row.id}, exc_info=True)
+        done = self.store.get(row.id)
+        assert done is not None
+        return done
