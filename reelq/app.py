@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from reelq import __version__, logs
-from reelq.api import errors, jobs, service, tus, upload
+from reelq.api import devices, errors, jobs, notifications, service, tus, upload, webhooks
 from reelq.config import Settings, get_settings
 from reelq.runtime import Runtime
 from reelq.uploads.tus_headers import TUS_EXPOSED_HEADERS
@@ -55,4 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(jobs.router)
     app.include_router(service.router)
+    app.include_router(devices.router)
+    app.include_router(webhooks.router)
+    app.include_router(notifications.router)
     return app

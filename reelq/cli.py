@@ -23,6 +23,8 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(db_app, name="db")
+dev_app = typer.Typer(help="Tools for developing an app against reelq.", no_args_is_help=True)
+app.add_typer(dev_app, name="dev")
 
 
 def _runtime(settings: Settings | None = None):  # type: ignore[no-untyped-def]
@@ -252,6 +254,44 @@ def db_upgrade() -> None:
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     typer.echo(f"database at revision {current_revision(engine)}")
+
+
+@dev_app.command("fake-expo")
+def dev_fake_expo(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8765,
+    rate_limit: Annotated[int, typer.Option(help="Notifications per second before 429")] = 600,
+    receipt_delay: Annotated[float, typer.Option(help="Seconds before a receipt appears")] = 5.0,
+    access_token: Annotated[str | None, typer.Option(help="Require 'Authorization: Bearer <this>'")] = None,
+    strict_tokens: Annotated[
+        bool, typer.Option(help="Unknown tokens get DeviceNotRegistered, as on Expo (default: accepted)")
+    ] = False,
+) -> None:
+    """Run a local fake of the Expo push service and print every notification it receives."""
+    from reelq.testing.fake_expo import Delivered, FakeExpo
+
+    def show(d: Delivered) -> None:
+        m = d.message
+        typer.echo(f"push to {d.token}: {m.get('title')!r} {m.get('body')!r} {json.dumps(m.get('data'))}")
+
+    fake = FakeExpo(
+        host,
+        port,
+        rate_limit_per_s=rate_limit,
+        receipt_delay_s=receipt_delay,
+        access_token=access_token,
+        accept_unknown_tokens=not strict_tokens,
+        on_message=show,
+    )
+    fake.start()
+    typer.echo(f"fake Expo push service on {fake.url}")
+    typer.echo(f"  point reelq at it:  export REELQ_EXPO_API_URL={fake.url}")
+    typer.echo(f"  messages so far:    curl {fake.base}/_fake/messages")
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    while not done.wait(0.5):  # a short wait keeps Ctrl-C responsive
+        pass
+    fake.stop()
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GiB = 1024**3
@@ -73,6 +73,40 @@ class Settings(BaseSettings):
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
 
+    # -- notifications: Expo push and webhooks (reelq/notify, docs/notifications.md) ---------------
+    expo_api_url: str = Field(
+        "https://exp.host/--/api/v2/push", description="Expo push API base (`/send`, `/getReceipts`)."
+    )
+    expo_access_token: SecretStr | None = Field(
+        None, description="Expo access token, needed once enhanced push security is on."
+    )
+    expo_timeout_seconds: float = Field(15.0, gt=0, description="Timeout of one request to Expo.")
+    expo_max_retries: int = Field(3, ge=0, description="Retries of one Expo request (429, 5xx, network).")
+    expo_retry_base_seconds: float = Field(1.0, ge=0, description="First Expo retry delay; then doubles.")
+    expo_max_per_second: int = Field(
+        550, ge=1, le=600, description="Notifications per second this process sends (Expo allows 600)."
+    )
+    expo_receipt_delay_seconds: float = Field(
+        900.0, ge=0, description="Receipts are fetched this long after a send (Expo: about 15 min)."
+    )
+    expo_collapse_duplicates: bool = Field(
+        False, description="Send `collapseId`/`tag` = job id: a duplicate replaces the first on the device."
+    )
+    push_url_template: str = Field(
+        "reelq://results/{job_id}", description="Deep link in `data.url` of a push; `{job_id}` is replaced."
+    )
+    push_lease_seconds: float = Field(
+        120.0, gt=0, description="A send in flight is retried by another worker after this long."
+    )
+    notify_max_attempts: int = Field(8, ge=1, description="Sends of one notification before it is given up.")
+    notify_retry_base_seconds: float = Field(10.0, ge=0, description="First resend delay of a notification.")
+    webhook_timeout_seconds: float = Field(10.0, gt=0, description="Timeout of one webhook delivery.")
+    webhook_max_failures: int = Field(
+        10, ge=1, description="A webhook endpoint is disabled after this many failures in a row."
+    )
+    webhook_allow_http: bool = Field(
+        False, description="Accept plain http:// webhook URLs (always allowed for localhost)."
+    )
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'reelq.db').resolve()}"

@@ -20,6 +20,7 @@ from reelq.ids import new_id
 from reelq.jobs.service import JobService
 from reelq.jobs.store import JobStore
 from reelq.logs import event
+from reelq.notify.service import Notifier
 from reelq.queue.consumer import Ticker, make_consumer
 from reelq.queue.huey_app import Dispatcher, make_huey
 from reelq.queue.reaper import reap_once
@@ -46,6 +47,7 @@ class Runtime:
     consumer: Consumer | None = None
     tickers: list[Ticker] = field(default_factory=list)
     deps: WorkerDeps | None = None
+    notifier: Notifier | None = None
     tus: TusUploads = field(init=False)  # resumable uploads (see build_tus)
 
     @classmethod
@@ -59,7 +61,12 @@ class Runtime:
         layout = Layout(settings.data_dir)
         dispatcher = Dispatcher(make_huey(settings.resolved_queue_url), store.mark_dispatched)
         service = JobService(store, layout, dispatcher.send, max_attempts=settings.max_attempts)
+        # Notifications: outbox rows join the terminal transaction; a Huey task sends them after it.
+        notifier = Notifier.build(settings, engine)
+        store.terminal_hooks.append(notifier.outbox.on_terminal)
+        notifier.register_task(dispatcher.huey)
         rt = cls(settings, engine, store, UserStore(engine), layout, dispatcher, service)
+        rt.notifier = notifier
         rt.tus = build_tus(settings, engine, layout, service)
         return rt
 
@@ -82,6 +89,11 @@ class Runtime:
         )
         deps = WorkerDeps(self.store, self.layout, config, self.worker_id, self.dispatcher.send)
         self.deps = deps
+        if self.notifier is not None:
+            deps.after_finish.append(self.notifier.trigger)
+            notify = Ticker(s.reaper_seconds, self.notifier.tick, "notify")
+            notify.start()
+            self.tickers.append(notify)
         self.dispatcher.set_runner(lambda job_id: execute(job_id, deps))
         started = time.time()
         host, pid = socket.gethostname(), os.getpid()
@@ -112,6 +124,8 @@ class Runtime:
         event(log, "worker.stopped", worker=self.worker_id)
 
     def close(self) -> None:
+        if self.notifier is not None:
+            self.notifier.close()
         self.engine.dispose()
 
 

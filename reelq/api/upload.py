@@ -14,6 +14,7 @@ from reelq.api.schemas import PROBLEMS, Problem, UploadAccepted, job_out, status
 from reelq.auth.tokens import User
 from reelq.errors import BadRequest, InsufficientStorage, UploadTooLarge
 from reelq.jobs.service import MAX_IDEMPOTENCY_KEY, Upload, parse_metadata
+from reelq.notify.devices import validate_push_token
 from reelq.runtime import Runtime
 from reelq.uploads.multipart import receive_multipart
 
@@ -91,6 +92,9 @@ async def upload(
     try:
         analyzer = validate_name(form.fields.get("analyzer") or settings.analyzer)
         metadata = parse_metadata(form.fields.get("metadata"))
+        push_token = form.fields.get("push_token")
+        if push_token and rt.notifier is not None:  # registered before the job exists: no race with it
+            await run_in_threadpool(rt.notifier.devices.register, user.id, validate_push_token(push_token))
         received = form.file
         upload_ = Upload(
             path=received.path,

@@ -120,3 +120,61 @@ tus_uploads = Table(
     Index("ix_tus_uploads_user_state", "user_id", "state"),
     Index("ix_tus_uploads_state_expires", "state", "expires_at"),
 )
+
+# -- notifications (reelq/notify) ------------------------------------------------------------------
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("push_token", String(255), nullable=False, unique=True),
+    Column("platform", String(16), nullable=True),
+    Column("project", String(200), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("disabled_at", Float, nullable=True),
+    Column("disabled_reason", String(100), nullable=True),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("url", String(2000), nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("disabled_at", Float, nullable=True),
+)
+
+# The outbox: one row per (job, channel, target, event), written in the job's terminal transaction.
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("job_id", String(36), ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("user_id", String(36), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("target_id", String(36), nullable=False),
+    Column("event", String(40), nullable=False),
+    Column("payload_json", Text, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("lease_token", String(36), nullable=True),
+    Column("lease_until", Float, nullable=True),
+    Column("ticket_id", String(100), nullable=True),
+    Column("sent_at", Float, nullable=True),
+    Column("receipt_due_at", Float, nullable=True),
+    Column("receipt_checked_at", Float, nullable=True),
+    Column("error_code", String(100), nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("job_id", "channel", "target_id", "event", name="uq_notifications_target_event"),
+    Index("ix_notifications_due", "channel", "state", "next_attempt_at"),
+    Index("ix_notifications_receipts", "state", "receipt_due_at"),
+)

@@ -1,0 +1,1 @@
+"""Notifications: devices, the outbox, the Expo push client, receipts and webhooks."""

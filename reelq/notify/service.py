@@ -1,0 +1,119 @@
+"""Wire the notification parts together and give the rest of reelq three entry points:
+``outbox.on_terminal`` (the job store's terminal hook), ``trigger`` (after the commit, in the worker)
+and ``tick`` (periodic: resend what is due or was left behind by a dead worker, fetch receipts)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine
+
+from reelq.config import Settings
+from reelq.jobs.models import Job
+from reelq.logs import event
+from reelq.notify.devices import DeviceStore
+from reelq.notify.expo import ExpoClient
+from reelq.notify.outbox import PUSH, WEBHOOK, Outbox
+from reelq.notify.receipts import ReceiptChecker
+from reelq.notify.sender import PushConfig, PushSender
+from reelq.notify.throttle import SlidingWindow
+from reelq.notify.webhooks import WebhookConfig, WebhookSender, WebhookStore
+
+log = logging.getLogger("reelq.notify")
+
+SEND_TASK = "send_notifications"
+
+
+@dataclass
+class Notifier:
+    devices: DeviceStore
+    webhooks: WebhookStore
+    outbox: Outbox
+    push: PushSender
+    receipts: ReceiptChecker
+    webhook_sender: WebhookSender
+    http: httpx.Client
+    _enqueue: Callable[[], Any] | None = None
+
+    @classmethod
+    def build(cls, settings: Settings, engine: Engine, http: httpx.Client | None = None) -> Notifier:
+        http = http or httpx.Client(follow_redirects=False)
+        devices = DeviceStore(engine)
+        hooks = WebhookStore(engine, allow_http=settings.webhook_allow_http)
+        outbox = Outbox(
+            engine,
+            {PUSH: devices.active_ids, WEBHOOK: hooks.active_ids},
+            url_template=settings.push_url_template,
+            collapse=settings.expo_collapse_duplicates,
+        )
+        token = settings.expo_access_token.get_secret_value() if settings.expo_access_token else None
+        expo = ExpoClient(
+            http,
+            settings.expo_api_url,
+            access_token=token,
+            timeout=settings.expo_timeout_seconds,
+            max_retries=settings.expo_max_retries,
+            retry_base=settings.expo_retry_base_seconds,
+        )
+        push = PushSender(
+            engine,
+            outbox,
+            devices,
+            expo,
+            SlidingWindow(settings.expo_max_per_second),
+            PushConfig(
+                lease_seconds=settings.push_lease_seconds,
+                max_attempts=settings.notify_max_attempts,
+                retry_base_seconds=settings.notify_retry_base_seconds,
+                receipt_delay_seconds=settings.expo_receipt_delay_seconds,
+            ),
+        )
+        receipts = ReceiptChecker(
+            engine, outbox, devices, expo, recheck_seconds=min(300.0, settings.expo_receipt_delay_seconds + 1)
+        )
+        sender = WebhookSender(
+            engine,
+            outbox,
+            hooks,
+            http,
+            WebhookConfig(
+                timeout_seconds=settings.webhook_timeout_seconds,
+                max_failures=settings.webhook_max_failures,
+                max_attempts=settings.notify_max_attempts,
+                retry_base_seconds=settings.notify_retry_base_seconds,
+                lease_seconds=max(60.0, settings.webhook_timeout_seconds * 3),
+            ),
+        )
+        return cls(devices, hooks, outbox, push, receipts, sender, http)
+
+    def register_task(self, huey: Any) -> None:
+        """The Huey task that sends after a commit; any consumer of this queue can run it."""
+        self._enqueue = huey.task(name=SEND_TASK, retries=0)(self.send_pending)
+
+    def send_pending(self) -> None:
+        try:
+            self.push.send_due()
+        finally:
+            self.webhook_sender.deliver_due()
+
+    def trigger(self, job: Job | None = None) -> None:
+        """After the terminal commit: ask a consumer to send. A lost trigger is covered by ``tick``."""
+        try:
+            if self._enqueue is not None:
+                self._enqueue()
+            else:
+                self.send_pending()
+        except Exception as exc:
+            event(log, "notify.trigger_failed", logging.WARNING, job_id=job.id if job else None, error=str(exc))
+
+    def tick(self) -> None:
+        """Periodic: resend rows that are due (or whose sender died), then fetch due receipts."""
+        self.send_pending()
+        self.receipts.check_due()
+
+    def close(self) -> None:
+        self.http.close()
