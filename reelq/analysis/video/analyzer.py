@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+import cv2
 import numpy as np
 from av.video.reformatter import Interpolation, VideoReformatter
 
@@ -127,6 +128,16 @@ def _spans(pairs: list[tuple[float, float]]) -> list[dict[str, float]]:
 def analyze(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
     """Analyse one video file in a single decode pass; see docs/analysis.md for every field."""
     path = Path(path)
+    # the decoder already keeps every core busy; OpenCV's own thread pool would only add contention
+    opencv_threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        return _analyze(path, ctx)
+    finally:
+        cv2.setNumThreads(opencv_threads)
+
+
+def _analyze(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
     with media.open_media(path) as container:
         video, audio = media.pick_streams(container)
         declared = media.declared_video_duration(container, video)
