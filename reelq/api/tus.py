@@ -6,15 +6,19 @@ Order of checks (none reads the body): method override → OPTIONS (no auth) →
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from reelq.api.deps import current_user, runtime
+from reelq.api.deps import current_user
 from reelq.api.errors import problem, status_for
+from reelq.auth.tokens import User
 from reelq.errors import ReelqError
+from reelq.runtime import Runtime
 from reelq.uploads.tus import BodyInterrupted, TusResponse, TusUploads
 from reelq.uploads.tus_headers import TUS_VERSION, check_version
 
@@ -40,7 +44,18 @@ _RESPONSES: dict[int | str, dict[str, str]] = {
 
 
 def _tus(request: Request) -> TusUploads:
-    return runtime(request).tus
+    rt: Runtime = request.app.state.runtime
+    return rt.tus
+
+
+async def _user(request: Request) -> User:
+    """The same check as every route's ``current_user`` dependency, called here after the 412 check."""
+    check: Any = current_user  # sync or async, depending on the deps module's version
+    if inspect.iscoroutinefunction(check):
+        user: User = await check(request)
+    else:  # a synchronous lookup touches the database: keep it off the event loop
+        user = await run_in_threadpool(check, request)
+    return user
 
 
 async def _body(request: Request) -> AsyncIterator[bytes]:
@@ -73,7 +88,7 @@ async def _handle(request: Request, upload_id: str | None) -> Response:
         if method == "OPTIONS":
             return _answer(tus.options())
         check_version(headers)
-        user = await run_in_threadpool(current_user, request)
+        user = await _user(request)
         if upload_id is None and method == "POST":
             base = request.scope.get("root_path", "").rstrip("/")
             return _answer(await tus.create(user.id, headers, _body(request), base))
