@@ -344,6 +344,31 @@ def damaged(directory: Path) -> dict[str, CorpusClip]:
     return clips
 
 
+def long_clip(
+    path: Path, *, seconds: float, width: int = 1920, height: int = 1080, fps: int = 30
+) -> CorpusClip:
+    """A long clip made cheaply (a pan over a texture, a moving box, a scene change every 20 s, a
+    tone): for job-path and time-limit tests, where a 5-minute 1080p upload must finish in time."""
+    n = round(seconds * fps)
+    worlds = [
+        texture(90 + k, width + 2 * 20 * fps, height, tint)
+        for k, tint in enumerate([(1.0, 0.7, 0.5), (0.5, 0.7, 1.0), (0.6, 1.0, 0.6)])
+    ]
+    box = height // 6
+
+    def frame(i: int) -> Image:
+        scene, within = divmod(i, 20 * fps)
+        x = 2 * within
+        img = np.array(worlds[scene % len(worlds)][:, x : x + width])
+        bx = (7 * i) % (width - box)
+        img[height // 3 : height // 3 + box, bx : bx + box] = (240, 240, 240)
+        return img
+
+    path = encode(path, frame, count=n, fps=fps, audio=tone(n / fps, amplitude=0.2))
+    cuts = [float(t) for t in range(20, int(seconds), 20) if t * fps < n]
+    return CorpusClip(path.name, path, {"duration": n / fps, "cuts": cuts})
+
+
 def build_corpus(directory: Path | str) -> dict[str, CorpusClip]:
     """Write every clip into ``directory`` and return them by key."""
     directory = Path(directory)
