@@ -145,24 +145,22 @@ def _analyze(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
         frames = decode_all(container, video, audio, log)
         audio_meter = AudioMeter(audio) if audio is not None else None
         state: _Pass | None = None
-        first: av.VideoFrame | None = None
+        first: media.FirstFrame | None = None
         for frame in frames:
             if isinstance(frame, av.AudioFrame):
                 if audio_meter is not None:
                     audio_meter.feed(frame)
                 continue
             if state is None:
-                first = frame
-                rotation = media.normalize_rotation(frame.rotation)
-                state = _Pass(ctx, frame.width, frame.height, rotation, declared)
+                first = media.FirstFrame.of(frame)
+                state = _Pass(ctx, frame.width, frame.height, first.rotation, declared)
             state.video_frame(frame)
-        if state is None:
+        if state is None or first is None:
             raise PermanentJobError(
                 "unreadable_media",
                 "Not a single picture in this video could be decoded; the file is damaged or incomplete.",
             )
         metadata = media.describe(path, container, video, audio, first)
-        first = None
     return _result(metadata, state, log, audio_meter, declared, ctx)
 
 

@@ -33,12 +33,17 @@ class AudioMeter:
         self.window_powers: list[float] = []
         self.power_timeline = Timeline()
         self.peak = 0.0
-        self._loudness = _LoudnessGraph(stream)
+        self._loudness: _LoudnessGraph | None
+        try:
+            self._loudness = _LoudnessGraph(stream)
+        except (av.FFmpegError, ValueError):  # e.g. a track without a known channel layout
+            self._loudness = None
 
     def feed(self, frame: av.AudioFrame) -> None:
         if self._origin is None:
             self._origin = float(frame.time) if frame.time is not None else 0.0
-        self._loudness.push(frame)
+        if self._loudness is not None:
+            self._loudness.push(frame)
         for out in self._resampler.resample(frame):
             planes = out.to_ndarray().astype(np.float64)
             if planes.size:
@@ -80,7 +85,7 @@ class AudioMeter:
         ]
 
     def summary(self) -> dict[str, Any]:
-        integrated, lra = self._loudness.finish()
+        integrated, lra = self._loudness.finish() if self._loudness is not None else (None, None)
         return {
             "integrated_lufs": integrated,
             "loudness_range_lu": lra,

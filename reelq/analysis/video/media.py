@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -111,29 +112,38 @@ def bit_depth(pix_fmt: str | None) -> int | None:
         return None
 
 
+@dataclass(frozen=True)
+class FirstFrame:
+    """What only a decoded frame tells (kept instead of the frame, which can weigh 12 MB at 4K)."""
+
+    rotation: int
+    color_trc: int
+    color_primaries: int
+
+    @classmethod
+    def of(cls, frame: av.VideoFrame) -> FirstFrame:
+        return cls(normalize_rotation(frame.rotation), int(frame.color_trc), int(frame.color_primaries))
+
+
+_UNSPECIFIED = 2  # AVCOL_TRC_UNSPECIFIED / AVCOL_PRI_UNSPECIFIED
+
+
 def describe(
     path: Path,
     container: av.container.InputContainer,
     video: av.video.stream.VideoStream,
     audio: av.audio.stream.AudioStream | None,
-    first_frame: av.VideoFrame | None,
+    first: FirstFrame,
 ) -> dict[str, Any]:
     """Static metadata; the caller adds what only decoding can tell (measured frame rate, VFR)."""
     tags = {**dict(video.metadata), **dict(container.metadata)}
     cc = video.codec_context
-    rotation = normalize_rotation(first_frame.rotation if first_frame is not None else 0)
+    rotation = first.rotation
     width, height = int(cc.width), int(cc.height)
     display_w, display_h = (height, width) if rotation % 180 else (width, height)
-    trc = (
-        int(first_frame.color_trc)
-        if first_frame is not None and int(first_frame.color_trc) != 2
-        else int(cc.color_trc)
-    )
-    primaries = (
-        int(first_frame.color_primaries)
-        if first_frame is not None and int(first_frame.color_primaries) != 2
-        else int(cc.color_primaries)
-    )
+    # the frame knows when only the bitstream (not the container) carries the colour description
+    trc = first.color_trc if first.color_trc != _UNSPECIFIED else int(cc.color_trc)
+    primaries = first.color_primaries if first.color_primaries != _UNSPECIFIED else int(cc.color_primaries)
     declared_rate = video.average_rate or video.guessed_rate
     make, model = _first_tag(tags, _MAKE_TAGS), _first_tag(tags, _MODEL_TAGS)
     software = _first_tag(tags, _SOFTWARE_TAGS)
