@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from reelq.analysis.base import LocalContext
+from reelq.analysis.video import analyze
 from reelq.analysis.video.media import normalize_rotation
+from reelq.testing.videos import make_clip
 
 Analyse = Callable[[str], Any]  # the session fixture in conftest.py
 
@@ -96,3 +100,13 @@ def test_normalize_rotation(degrees: int, expected: int) -> None:
 def test_entry_point_is_registered() -> None:
     names = {ep.name: ep.value for ep in entry_points(group="reelq.analyzers")}
     assert names["video"] == "reelq.analysis.video:analyze"
+
+
+@pytest.mark.parametrize(("suffix", "codec"), [(".webm", "vp9"), (".mkv", "h264"), (".ts", "h264")])
+def test_other_containers(tmp_path: Path, suffix: str, codec: str) -> None:
+    clip = make_clip(tmp_path / f"clip{suffix}", seconds=2.0)
+    result = analyze(clip, LocalContext(artifacts=tmp_path))
+    assert result["metadata"]["video"]["codec"] == codec
+    assert result["integrity"]["status"] == "ok"
+    assert result["integrity"]["frames_decoded"] == 60
+    assert result["quality"]["loudness"]["integrated_lufs"] == pytest.approx(-14.1, abs=1.0)
