@@ -108,7 +108,8 @@ class Notifier:
             else:
                 self.send_pending()
         except Exception as exc:
-            event(log, "notify.trigger_failed", logging.WARNING, job_id=job.id if job else None, error=str(exc))
+            job_id = job.id if job else None
+            event(log, "notify.trigger_failed", logging.WARNING, job_id=job_id, error=str(exc))
 
     def tick(self) -> None:
         """Periodic: resend rows that are due (or whose sender died), then fetch due receipts."""

@@ -15,7 +15,9 @@ def msg(to: str | list[str], **extra: object) -> dict[str, object]:
     return {"to": to, "title": "Analysis ready", "body": "done", "data": {"jobId": "j1"}, **extra}
 
 
-def test_tickets_map_by_position_and_device_not_registered_has_no_id(fake: FakeExpo, expo: ExpoClient) -> None:
+def test_tickets_map_by_position_and_device_not_registered_has_no_id(
+    fake: FakeExpo, expo: ExpoClient
+) -> None:
     fake.register(A)
     fake.register(B, registered=False)
     tickets = expo.send([msg(A), msg(B), msg("ExponentPushToken-garbage")])
@@ -96,7 +98,11 @@ def test_the_fake_refuses_more_than_100_recipients_and_chunking_avoids_it(
     with pytest.raises(ValueError):
         expo.send([msg(tokens[:101])])
     chunks = chunk_messages([msg(tokens[:30]), *[msg(t) for t in tokens[30:]]])
-    assert [sum(len(m["to"]) if isinstance(m["to"], list) else 1 for m in c) for c in chunks] == [100, 100, 50]
+    assert [sum(len(m["to"]) if isinstance(m["to"], list) else 1 for m in c) for c in chunks] == [
+        100,
+        100,
+        50,
+    ]
     for c in chunks:
         assert len(expo.send(c)) == sum(len(m["to"]) if isinstance(m["to"], list) else 1 for m in c)
     assert sorted(d.token for d in fake.delivered) == sorted(tokens)

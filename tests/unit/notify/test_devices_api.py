@@ -1,0 +1,106 @@
+"""``/api/devices`` and the ``push_token`` field of ``/api/upload``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from reelq.app import create_app
+from reelq.config import Settings
+from reelq.notify.devices import is_expo_push_token
+from reelq.runtime import Runtime
+
+
+@pytest.fixture
+def api(nsettings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(nsettings.model_copy(update={"embedded_worker": False}))) as c:
+        yield c
+
+
+def login(api: TestClient, name: str) -> dict[str, str]:
+    rt: Runtime = api.app.state.runtime  # type: ignore[attr-defined]
+    _, token = rt.users.create(name)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(
+    ("token", "ok"),
+    [
+        ("ExponentPushToken[xxxxxxxxxxxxxxxxxxxxxx]", True),
+        ("ExpoPushToken[xxxxxxxxxxxxxxxxxxxxxx]", True),
+        ("F5741A13-BCDA-434B-A316-5DC0E6FFA94F", True),
+        ("ExponentPushTokenGARBAGE", False),
+        ("ExponentPushToken[]", False),
+        ("dGVzdA:APA91bHun4MxP5egoKMwt2KZFBaFUH-1RYqx", False),  # an FCM token
+        ("a" * 64, False),  # an APNs device token
+    ],
+)
+def test_token_shapes(token: str, ok: bool) -> None:
+    assert is_expo_push_token(token) is ok
+
+
+def test_register_is_idempotent_list_and_delete(api: TestClient) -> None:
+    h = login(api, "alice")
+    body = {"push_token": "ExponentPushToken[abc]", "platform": "ios"}
+    first = api.post("/api/devices", json=body, headers=h)
+    assert first.status_code == 201
+    again = api.post("/api/devices", json=body, headers=h)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    [device] = api.get("/api/devices", headers=h).json()["devices"]
+    assert device["push_token"] == "ExponentPushToken[abc]" and device["active"] is True
+    other = login(api, "bob")
+    assert api.delete(f"/api/devices/{device['id']}", headers=other).status_code == 404
+    assert api.get("/api/devices", headers=other).json()["devices"] == []
+    assert api.delete(f"/api/devices/{device['id']}", headers=h).status_code == 204
+    assert api.get("/api/devices", headers=h).json()["devices"] == []
+
+
+def test_malformed_token_is_400_invalid_push_token(api: TestClient) -> None:
+    h = login(api, "carol")
+    r = api.post("/api/devices", json={"push_token": "ExponentPushTokenGARBAGE"}, headers=h)
+    assert r.status_code == 400 and r.json()["code"] == "invalid_push_token"
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert (
+        api.post(
+            "/api/devices", json={"push_token": "ExpoPushToken[a]", "platform": "nokia"}, headers=h
+        ).status_code
+        == 400
+    )
+    assert api.post("/api/devices", json={"push_token": "ExpoPushToken[a]"}).status_code == 401
+
+
+def test_upload_with_push_token_registers_the_device(api: TestClient, clip: Path) -> None:
+    h = login(api, "dave")
+    with clip.open("rb") as f:
+        r = api.post(
+            "/api/upload",
+            files={"video": ("swing.mp4", f, "video/mp4")},
+            data={"push_token": "ExpoPushToken[up1]"},
+            headers=h,
+        )
+    assert r.status_code == 202, r.text
+    [device] = api.get("/api/devices", headers=h).json()["devices"]
+    assert device["push_token"] == "ExpoPushToken[up1]"
+    job_id = r.json()["job_id"]
+    assert api.get(f"/api/jobs/{job_id}/notifications", headers=h).json() == {
+        "job_id": job_id,
+        "notifications": [],
+    }
+    assert api.get(f"/api/jobs/{job_id}/notifications", headers=login(api, "eve")).status_code == 404
+
+
+def test_upload_with_a_malformed_push_token_is_refused_and_leaves_no_job(api: TestClient, clip: Path) -> None:
+    h = login(api, "frank")
+    with clip.open("rb") as f:
+        r = api.post(
+            "/api/upload",
+            files={"video": ("swing.mp4", f, "video/mp4")},
+            data={"push_token": "not-a-token"},
+            headers=h,
+        )
+    assert r.status_code == 400 and r.json()["code"] == "invalid_push_token"
+    assert api.get("/api/jobs", headers=h).json()["jobs"] == []
+    assert api.get("/api/devices", headers=h).json()["devices"] == []
