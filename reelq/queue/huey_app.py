@@ -6,10 +6,11 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlencode, urlparse
 
 from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
+from redis import ConnectionPool
 
 from reelq.logs import event
 
@@ -19,14 +20,30 @@ RUN_JOB = "run_job"
 
 
 def make_huey(url: str, name: str = "reelq") -> Huey:
+    """``?queue=NAME`` in the URL names the queue, so several deployments (or tests) share one Redis."""
+    url, name = _split_queue_name(url, name)
     parsed = urlparse(url)
     if parsed.scheme in ("redis", "rediss", "unix"):
-        return RedisHuey(name, url=url, results=False, store_none=False, read_timeout=1)
+        # Timeouts so a dead Redis fails fast; the pool reconnects by itself once it is back.
+        pool = ConnectionPool.from_url(
+            url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10, retry_on_timeout=True
+        )
+        return RedisHuey(name, connection_pool=pool, results=False, store_none=False, read_timeout=1)
     if parsed.scheme == "sqlite":
         filename = url[len("sqlite:///") :] if url.startswith("sqlite:///") else parsed.path
         Path(filename).parent.mkdir(parents=True, exist_ok=True)
         return SqliteHuey(name, filename=filename, results=False, store_none=False, timeout=30)
     raise ValueError(f"unsupported queue URL {url!r}: use sqlite:///path or redis://host:port/db")
+
+
+def _split_queue_name(url: str, default: str) -> tuple[str, str]:
+    base, _, raw = url.partition("?")
+    query = parse_qsl(raw, keep_blank_values=True)
+    names = [v for k, v in query if k == "queue" and v]
+    if not names:
+        return url, default
+    rest = urlencode([(k, v) for k, v in query if k != "queue"])
+    return (f"{base}?{rest}" if rest else base), names[-1]
 
 
 class Dispatcher:

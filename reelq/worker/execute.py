@@ -83,6 +83,10 @@ def execute(job_id: str, deps: WorkerDeps) -> str:
     """Run one attempt of ``job_id``. Returns what happened (for tests and logs)."""
     lease = new_id()
     cfg = deps.config
+    if deps.stopping.is_set():
+        # A delivery that reached a worker on its way out: put it back for another worker.
+        deps.dispatch(job_id, 0.0)
+        return "deferred"
     job = deps.store.claim(job_id, lease, deps.worker_id, cfg.lease_seconds)
     if job is None:
         log.debug("job.skipped", extra={"job_id": job_id})
@@ -166,7 +170,8 @@ def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[st
                 stop_deadline = stop_deadline or t + cfg.shutdown_grace_seconds
                 if t >= stop_deadline:
                     child.kill()
-                    deps.store.release(job.id, lease)
+                    if deps.store.release(job.id, lease):
+                        deps.dispatch(job.id, 0.0)  # another worker takes it now, not at the next reap
                     event(log, "job.released", **fields)
                     return "released"
     except BaseException:
