@@ -85,7 +85,7 @@ def terminate_connections(database: str) -> int:
 def redis_queue() -> Iterator[str]:
     """A Redis queue URL with a queue name of its own; its keys are deleted afterwards."""
     require("redis")
-    name = f"reelq-test-{secrets.token_hex(6)}"
+    name = f"reelqtest{secrets.token_hex(6)}"  # Huey strips anything but [a-z0-9] from names
     sep = "&" if "?" in REDIS_URL else "?"
     try:
         yield f"{REDIS_URL}{sep}queue={name}"

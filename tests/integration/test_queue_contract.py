@@ -100,7 +100,8 @@ def test_delay_is_respected(queue_url: str, consumers: list[Consumer]) -> None:
 
 
 def test_queue_names_isolate_deployments(queue_url: str, consumers: list[Consumer]) -> None:
-    other_url = queue_url + ("&" if "?" in queue_url else "?") + "queue=someone-else"
+    # same server, another queue name (cleaned up with this test's queue: the name extends it)
+    other_url = queue_url + "b" if "queue=" in queue_url else queue_url + "?queue=reelqb"
     rec_a, rec_b = Recorder(), Recorder()
     a, b = node(queue_url, rec_a), node(other_url, rec_b)
     consume(a, consumers)
