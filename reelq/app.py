@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=86400,
     )
     app.include_router(jobs.router)
+    jobs.install_fast_path(app)
     app.include_router(service.router)
     app.include_router(devices.router)
     app.include_router(webhooks.router)

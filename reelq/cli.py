@@ -86,7 +86,12 @@ def serve(
     typer.echo(f"  API docs: {url}/docs")
     typer.echo("  Create a user and its token with:  reelq users create NAME")
     uvicorn.run(
-        application, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=15
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=15,
     )
 
 

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     reaper_seconds: float = Field(15.0, gt=0, description="How often expired leases are recovered.")
     redispatch_seconds: float = Field(60.0, gt=0, description="Re-send queued jobs not picked up by then.")
     max_wait_seconds: int = Field(60, ge=0, le=300, description="Upper bound of `?wait=` long polls.")
+    auth_cache_seconds: float = Field(
+        5.0, ge=0, description="Tokens are re-checked after this; a revocation reaches other processes by then."
+    )
+    status_cache_seconds: float = Field(
+        0.25, ge=0, description="Status answers may be this old under heavy polling (0: always fresh)."
+    )
     # -- resumable uploads (tus) and browser access ------------------------------------------
     upload_expiry_seconds: float = Field(
         24 * 3600.0, gt=0, description="An incomplete tus upload expires this long after its last PATCH."
@@ -67,12 +73,6 @@ class Settings(BaseSettings):
     )
     log_format: Literal["text", "json"] = Field("text", description="`json` for one JSON object per line.")
     log_level: str = Field("INFO", description="Python logging level.")
-
-    @field_validator("data_dir")
-    @classmethod
-    def _expand(cls, value: Path) -> Path:
-        return value.expanduser()
-
     # -- notifications: Expo push and webhooks (reelq/notify, docs/notifications.md) ---------------
     expo_api_url: str = Field(
         "https://exp.host/--/api/v2/push", description="Expo push API base (`/send`, `/getReceipts`)."
@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     webhook_allow_http: bool = Field(
         False, description="Accept plain http:// webhook URLs (always allowed for localhost)."
     )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'reelq.db').resolve()}"

@@ -47,8 +47,8 @@ class Runtime:
     consumer: Consumer | None = None
     tickers: list[Ticker] = field(default_factory=list)
     deps: WorkerDeps | None = None
-    notifier: Notifier | None = None
     tus: TusUploads = field(init=False)  # resumable uploads (see build_tus)
+    notifier: Notifier | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -60,14 +60,27 @@ class Runtime:
         store = JobStore(engine)
         layout = Layout(settings.data_dir)
         dispatcher = Dispatcher(make_huey(settings.resolved_queue_url), store.mark_dispatched)
-        service = JobService(store, layout, dispatcher.send, max_attempts=settings.max_attempts)
+        service = JobService(
+            store,
+            layout,
+            dispatcher.send,
+            max_attempts=settings.max_attempts,
+        )
         # Notifications: outbox rows join the terminal transaction; a Huey task sends them after it.
         notifier = Notifier.build(settings, engine)
         store.terminal_hooks.append(notifier.outbox.on_terminal)
         notifier.register_task(dispatcher.huey)
-        rt = cls(settings, engine, store, UserStore(engine), layout, dispatcher, service)
-        rt.notifier = notifier
+        rt = cls(
+            settings,
+            engine,
+            store,
+            UserStore(engine, settings.auth_cache_seconds),
+            layout,
+            dispatcher,
+            service,
+        )
         rt.tus = build_tus(settings, engine, layout, service)
+        rt.notifier = notifier
         return rt
 
     def start_upload_sweeper(self) -> Ticker:

@@ -27,6 +27,7 @@ def fast_settings(data_dir: Path, **overrides: object) -> Settings:
         "worker_concurrency": 2,
         "disk_reserve_bytes": 0,
         "job_time_limit": 60.0,
+        "status_cache_seconds": 0.0,  # tests read their writes; the micro-cache has its own test
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -33,6 +33,7 @@ def base_env(data_dir: Path, **extra: str) -> dict[str, str]:
             "REELQ_RETRY_BASE_SECONDS": "0.2",
             "REELQ_DISK_RESERVE_BYTES": "0",
             "REELQ_WORKER_CONCURRENCY": "2",
+            "REELQ_STATUS_CACHE_SECONDS": "0",
         }
     )
     env.update(extra)

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from reelq.auth.tokens import User
 from reelq.errors import Unauthorized
 from reelq.runtime import Runtime
 
 
-def runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
     return rt
 
 
-def current_user(request: Request) -> User:
+async def runtime(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
+async def current_user(request: Request) -> User:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthorized("send 'Authorization: Bearer <token>' (create one with `reelq users create NAME`)")
-    user = runtime(request).users.authenticate(token.strip())
+    users = runtime_of(request).users
+    user = users.cached(token) or await run_in_threadpool(users.authenticate, token)
     if user is None:
         raise Unauthorized("the token is not valid or has been revoked")
     request.state.user = user

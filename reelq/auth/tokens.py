@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from reelq.cache import TTLCache
+from reelq.db.engine import reader
 from reelq.db.schema import api_tokens, users
 from reelq.errors import BadRequest, Conflict, NotFound
 from reelq.ids import new_id
@@ -30,8 +32,10 @@ def hash_token(token: str) -> str:
 
 
 class UserStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cache_seconds: float = 0.0) -> None:
         self.engine = engine
+        # token hash → user; a revocation reaches other processes within ``cache_seconds``.
+        self.cache: TTLCache[str, User] = TTLCache(cache_seconds)
 
     def create(self, name: str) -> tuple[User, str]:
         """Create a user and return it with its first token (the only time the token is visible)."""
@@ -48,12 +52,12 @@ class UserStore:
         return user, self.issue_token(name)
 
     def by_name(self, name: str) -> User | None:
-        with self.engine.connect() as conn:
+        with reader(self.engine).connect() as conn:
             row = conn.execute(select(users.c.id, users.c.name).where(users.c.name == name)).first()
         return User(row.id, row.name) if row else None
 
     def all(self) -> list[User]:
-        with self.engine.connect() as conn:
+        with reader(self.engine).connect() as conn:
             return [
                 User(r.id, r.name)
                 for r in conn.execute(select(users.c.id, users.c.name).order_by(users.c.name))
@@ -83,20 +87,33 @@ class UserStore:
                 .where(api_tokens.c.user_id == user.id, api_tokens.c.revoked_at.is_(None))
                 .values(revoked_at=now())
             )
+        self.cache.clear()
         return int(res.rowcount)
+
+    def cached(self, token: str) -> User | None:
+        """The user of ``token`` if it was authenticated moments ago (no database round trip)."""
+        return self.cache.get(hash_token(token))
 
     def authenticate(self, token: str) -> User | None:
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
+        digest = hash_token(token)
+        hit = self.cache.get(digest)
+        if hit is not None:
+            return hit
         q = (
             select(users.c.id, users.c.name)
             .join(api_tokens, api_tokens.c.user_id == users.c.id)
             .where(
-                api_tokens.c.token_hash == hash_token(token),
+                api_tokens.c.token_hash == digest,
                 api_tokens.c.revoked_at.is_(None),
                 users.c.disabled.is_(False),
             )
         )
-        with self.engine.connect() as conn:
+        with reader(self.engine).connect() as conn:
             row = conn.execute(q).first()
-        return User(row.id, row.name) if row else None
+        if row is None:
+            return None
+        user = User(row.id, row.name)
+        self.cache.put(digest, user)
+        return user

@@ -9,6 +9,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
+READ_ONLY = "reelq_read_only"
+
+
 def normalise_url(url: str) -> str:
     """``postgresql://`` means psycopg 3 here (SQLAlchemy would pick psycopg2)."""
     if url.startswith("postgres://"):
@@ -42,10 +45,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Reads (see ``reader``) run in autocommit (one statement is a consistent snapshot);
+            # everything else may write, so it takes the write lock at BEGIN and cannot fail later
+            # when upgrading from a stale read snapshot.
+            if not conn.get_execution_options().get(READ_ONLY, False):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine (and pool) for read-only work: on SQLite its transactions take no write lock."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def is_sqlite(engine: Engine) -> bool:

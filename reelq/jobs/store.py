@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 
+from reelq.db.engine import reader
 from reelq.db.schema import job_events, jobs, workers
 from reelq.errors import TransitionConflict
 from reelq.jobs.models import Job, JobError
@@ -36,6 +37,7 @@ class JobStore:
 
     def __init__(self, engine: Engine, clock: Callable[[], float] = _now) -> None:
         self.engine = engine
+        self.reader = reader(engine)
         self.clock = clock
         self.terminal_hooks: list[TerminalHook] = []
 
@@ -44,13 +46,13 @@ class JobStore:
         q = select(jobs).where(jobs.c.id == job_id)
         if user_id is not None:
             q = q.where(jobs.c.user_id == user_id)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(q).first()
         return Job.from_row(row) if row else None
 
     def by_idempotency_key(self, user_id: str, key: str) -> Job | None:
         q = select(jobs).where(jobs.c.user_id == user_id, jobs.c.idempotency_key == key)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(q).first()
         return Job.from_row(row) if row else None
 
@@ -70,12 +72,12 @@ class JobStore:
             q = q.where(jobs.c.status.in_([s.value for s in statuses]))
         if before_id:
             q = q.where(jobs.c.id < before_id)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [Job.from_row(r) for r in conn.execute(q)]
 
     def events(self, job_id: str) -> list[dict[str, Any]]:
         q = select(job_events).where(job_events.c.job_id == job_id).order_by(job_events.c.id)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [
                 {
                     "at": r.at,
@@ -88,7 +90,7 @@ class JobStore:
 
     def count_by_status(self) -> dict[str, int]:
         q = select(jobs.c.status, func.count()).group_by(jobs.c.status)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return {status: n for status, n in conn.execute(q)}
 
     # -- writes --------------------------------------------------------------------------------
@@ -356,7 +358,7 @@ class JobStore:
             .order_by(jobs.c.id)
             .limit(limit)
         )
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [r[0] for r in conn.execute(q)]
 
     # -- workers --------------------------------------------------------------------------------
@@ -379,7 +381,7 @@ class JobStore:
     def live_workers(self, within_seconds: float) -> list[dict[str, Any]]:
         t = self.clock()
         q = select(workers).where(workers.c.heartbeat_at >= t - within_seconds)
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
     # -- internals -----------------------------------------------------------------------------

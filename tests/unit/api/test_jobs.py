@@ -214,3 +214,24 @@ def test_openapi_describes_the_contract(client: TestClient) -> None:
     ]:
         assert path in spec["paths"], path
     assert "multipart/form-data" in spec["paths"]["/api/upload"]["post"]["requestBody"]["content"]
+
+
+def test_status_micro_cache_is_short_lived_and_per_user(tmp_path: Path, clip: Path) -> None:
+    settings = fast_settings(tmp_path / "d", embedded_worker=False, status_cache_seconds=0.5)
+    with TestClient(create_app(settings)) as client:
+        alice = make_user(client, "alice")
+        bob = make_user(client, "bob")
+        job_id = submit(client, alice, clip)
+        assert client.get(f"/api/results/job/{job_id}", headers=alice).json()["status"] == "queued"
+        rt = rt_of(client)
+        rt.store.cancel(job_id)  # as a worker would: behind the API's back
+        # within the TTL the answer may be stale, but never leaks to another user
+        assert client.get(f"/api/results/job/{job_id}", headers=bob).status_code == 404
+        time.sleep(0.6)
+        assert client.get(f"/api/results/job/{job_id}", headers=alice).json()["status"] == "cancelled"
+        # an action through the API is visible at once
+        assert client.post(f"/api/jobs/{job_id}/retry", headers=alice).status_code == 202
+        assert client.get(f"/api/results/job/{job_id}", headers=alice).json()["status"] == "queued"
+        # ?wait= always reads fresh
+        assert client.get(f"/api/results/job/{job_id}?wait=1", headers=alice).json()["status"] == "queued"
+        assert client.get(f"/api/results/job/{job_id}?wait=x", headers=alice).status_code == 400
