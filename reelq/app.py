@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reelq import __version__, logs
 from reelq.api import devices, errors, jobs, notifications, service, tus, upload, webhooks
+from reelq.api import metrics as metrics_api
 from reelq.config import Settings, get_settings
 from reelq.runtime import Runtime
 from reelq.uploads.tus_headers import TUS_EXPOSED_HEADERS
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(jobs.router)
     jobs.install_fast_path(app)
     app.include_router(service.router)
+    app.include_router(metrics_api.router)
     app.include_router(devices.router)
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
