@@ -92,6 +92,7 @@ class _Holder:
     def __init__(self) -> None:
         self.last_data = time.monotonic()
         self.takeover = False
+        self.finishing = False  # the body is read; it is committing (a new request waits, no 423)
         self.released = asyncio.Event()
         self.timeout: asyncio.Timeout | None = None
 
@@ -201,7 +202,7 @@ class TusUploads:
     async def head(self, user_id: str, upload_id: str) -> TusResponse:
         row = await self._load(user_id, upload_id)
         holder = self._holders.get(row.id)
-        if holder is not None and time.monotonic() - holder.last_data >= STALL_SECONDS:
+        if holder is not None and (holder.finishing or time.monotonic() - holder.last_data >= STALL_SECONDS):
             # A client that reconnects asks HEAD first: stop the stalled PATCH so its bytes count.
             holder.request_takeover()
             with contextlib.suppress(TimeoutError):
@@ -296,7 +297,7 @@ class TusUploads:
             raise Locked("another request for this upload is starting; retry shortly", code="upload_locked")
         holder = self._holders.get(row.id)
         if holder is not None:
-            if time.monotonic() - holder.last_data < STALL_SECONDS:
+            if not holder.finishing and time.monotonic() - holder.last_data < STALL_SECONDS:
                 raise Locked("another PATCH is writing this upload; retry shortly", code="upload_locked")
             holder.request_takeover()
             try:
@@ -343,7 +344,10 @@ class TusUploads:
             fd = await asyncio.to_thread(tus_io.open_data, self.finisher.data_path(row.id))
             try:
                 await asyncio.to_thread(tus_io.truncate, fd, row.offset)
-                outcome = await self._stream(row, token, fd, body, checksum, holder)
+                try:
+                    outcome = await self._stream(row, token, fd, body, checksum, holder)
+                finally:
+                    holder.finishing = True
                 if outcome.offset == row.length:
                     await asyncio.to_thread(tus_io.sync, fd)
             finally:
