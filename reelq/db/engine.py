@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-
 READ_ONLY = "reelq_read_only"
+_HOLDS_LOCK = "reelq_holds_write_lock"
 
 
 def normalise_url(url: str) -> str:
@@ -43,13 +44,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+        # Writers of this process queue on a lock that wakes the next one at once; SQLite's own
+        # busy handler would sleep in steps of up to 100 ms between retries.
+        write_lock = threading.Lock()
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _end(conn: Any) -> None:
+            if conn.info.pop(_HOLDS_LOCK, False):
+                write_lock.release()
+
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
             # Reads (see ``reader``) run in autocommit (one statement is a consistent snapshot);
             # everything else may write, so it takes the write lock at BEGIN and cannot fail later
             # when upgrading from a stale read snapshot.
             if not conn.get_execution_options().get(READ_ONLY, False):
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                write_lock.acquire()
+                conn.info[_HOLDS_LOCK] = True
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                except BaseException:
+                    conn.info.pop(_HOLDS_LOCK, None)
+                    write_lock.release()
+                    raise
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)

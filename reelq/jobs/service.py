@@ -7,10 +7,11 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +26,10 @@ from reelq.uploads.storage import Layout, fsync_dir
 log = logging.getLogger("reelq.jobs")
 
 MAX_IDEMPOTENCY_KEY = 255
+
+
+class Send(Protocol):
+    def __call__(self, job_id: str, delay: float = 0.0, *, mark: bool = True) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ class JobService:
         self,
         store: JobStore,
         layout: Layout,
-        send: Callable[[str, float], None],
+        send: Send,
         *,
         max_attempts: int,
     ) -> None:
@@ -98,6 +103,9 @@ class JobService:
                     "source_path": self.layout.relative(dest),
                     "metadata": metadata,
                     "idempotency_key": idempotency_key,
+                    # marked dispatched up front (one write less); if the send below fails, the
+                    # reaper re-sends it after `redispatch_seconds`.
+                    "dispatched_at": time.time(),
                 }
             )
         except IntegrityError:
@@ -120,7 +128,7 @@ class JobService:
             size=job.file_size,
             analyzer=analyzer,
         )
-        self.send(job.id, 0.0)
+        self.send(job.id, 0.0, mark=False)
         return job, True
 
     def _replay(

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlparse
 
 from huey import RedisHuey, SqliteHuey
 from huey.api import Huey
+from huey.storage import SqliteStorage
 from redis import ConnectionPool
 
 from reelq.logs import event
@@ -17,6 +18,18 @@ from reelq.logs import event
 log = logging.getLogger("reelq.queue")
 
 RUN_JOB = "run_job"
+
+
+class _SqliteStorage(SqliteStorage):  # type: ignore[misc]
+    """WAL with synchronous=NORMAL: no fsync per enqueue, still safe from corruption.
+
+    A message lost to a power cut is harmless: the job row is the truth and the reaper re-sends it.
+    """
+
+    def _create_connection(self) -> Any:
+        conn = super()._create_connection()
+        conn.execute("pragma synchronous=1")
+        return conn
 
 
 def make_huey(url: str, name: str = "reelq") -> Huey:
@@ -32,7 +45,9 @@ def make_huey(url: str, name: str = "reelq") -> Huey:
     if parsed.scheme == "sqlite":
         filename = url[len("sqlite:///") :] if url.startswith("sqlite:///") else parsed.path
         Path(filename).parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(name, filename=filename, results=False, store_none=False, timeout=30)
+        return SqliteHuey(
+            name, filename=filename, results=False, store_none=False, timeout=30, storage_class=_SqliteStorage
+        )
     raise ValueError(f"unsupported queue URL {url!r}: use sqlite:///path or redis://host:port/db")
 
 
@@ -63,14 +78,15 @@ class Dispatcher:
             raise RuntimeError("this process has no job runner (is it an API-only node?)")
         self._runner(job_id)
 
-    def send(self, job_id: str, delay: float = 0.0) -> None:
+    def send(self, job_id: str, delay: float = 0.0, *, mark: bool = True) -> None:
         """Deliver ``job_id`` now or after ``delay`` seconds. A failure is logged: the reaper re-sends."""
         try:
             if delay > 0:
                 self.task.schedule(args=(job_id,), delay=delay)
             else:
                 self.task(job_id)
-            self._mark(job_id)
+            if mark:
+                self._mark(job_id)
         except Exception as exc:  # the job row is committed; the reaper will dispatch it later
             event(log, "job.dispatch_failed", logging.WARNING, job_id=job_id, error=str(exc))
             return

@@ -42,3 +42,15 @@ def noop(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
 def explode(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
     """An analyzer bug: an undeclared exception."""
     raise ZeroDivisionError("simulated analyzer bug")
+
+
+def busy(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
+    """Keeps one core busy for ``REELQ_TEST_ANALYZER_SECONDS`` (default 3): a stand-in for decoding."""
+    seconds = float(os.environ.get("REELQ_TEST_ANALYZER_SECONDS", "3"))
+    start = time.monotonic()
+    spins = 0
+    while (elapsed := time.monotonic() - start) < seconds:
+        for _ in range(20_000):
+            spins += 1
+        ctx.progress(elapsed / seconds)
+    return {"spins": spins}

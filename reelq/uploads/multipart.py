@@ -26,7 +26,7 @@ from reelq.uploads.storage import display_name
 FILE_FIELDS = ("video", "file")
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FIELDS = 20
-BATCH_BYTES = 512 * 1024
+BATCH_BYTES = 128 * 1024  # small enough that little work is left when the last byte arrives
 
 
 @dataclass

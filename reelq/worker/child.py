@@ -61,6 +61,8 @@ def _write_json(path: Path, data: Any) -> None:
 
 def main(argv: list[str]) -> int:
     _die_with_parent()
+    # Analyses yield the CPU to the API process: uploads and polls stay fast while every core decodes.
+    os.nice(10)
     spec = json.loads(argv[1])
     work = Path(spec["work_dir"])
     # Progress goes to a private copy of stdout; the analyzer's own prints go to stderr.
