@@ -7,17 +7,19 @@ Usage::
 Clips are generated once (noisy, realistic bitrates) and cached under ``bench/out/``. For each clip the
 pure decode and the analyzer are run alternately ``--runs`` times in fresh subprocesses, and the medians
 are compared in the same run (the machine is shared, so absolute numbers are noisy; ratios much less).
-The analyzer's peak RSS is read from ``ru_maxrss`` of its subprocess. Prints a table, then one JSON line.
+The analyzer's peak RSS is read from ``ru_maxrss`` of its subprocess. CPU seconds (user + system) are
+reported too: on a busy machine their ratio is steadier than the wall-time ratio. Prints a table,
+then one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -97,13 +99,16 @@ def generate(name: str, seconds: float, fps: int = 30) -> Path:
 
 _DECODE = """
 import sys, time, resource, av
+u0 = resource.getrusage(resource.RUSAGE_SELF)
+cpu0 = u0.ru_utime + u0.ru_stime
 t0 = time.perf_counter()
 with av.open(sys.argv[1]) as c:
     s = c.streams.video[0]
     s.thread_type = "AUTO"
     n = sum(1 for _ in c.decode(s))
 wall = time.perf_counter() - t0
-print(wall, n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(wall, n, u.ru_maxrss, u.ru_utime + u.ru_stime - cpu0)
 """
 
 _ANALYZE = """
@@ -111,17 +116,21 @@ import sys, time, resource, tempfile, pathlib
 from reelq.analysis.base import LocalContext
 from reelq.analysis.video import analyze
 with tempfile.TemporaryDirectory() as d:
+    u0 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = u0.ru_utime + u0.ru_stime
     t0 = time.perf_counter()
     result = analyze(pathlib.Path(sys.argv[1]), LocalContext(artifacts=pathlib.Path(d)))
     wall = time.perf_counter() - t0
-print(wall, result["integrity"]["frames_decoded"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(wall, result["integrity"]["frames_decoded"], u.ru_maxrss, u.ru_utime + u.ru_stime - cpu0)
 """
 
 
-def _run(code: str, path: Path) -> tuple[float, int, float]:
+def _run(code: str, path: Path) -> tuple[float, int, float, float]:
+    """(wall s, frames, peak RSS MiB, CPU s) of one run in a fresh interpreter."""
     proc = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True)
-    wall, frames, rss_kib = proc.stdout.split()
-    return float(wall), int(frames), int(rss_kib) / 1024
+    wall, frames, rss_kib, cpu = proc.stdout.split()
+    return float(wall), int(frames), int(rss_kib) / 1024, float(cpu)
 
 
 def main() -> None:
@@ -141,18 +150,24 @@ def main() -> None:
     if args.generate_only:
         return
     rows = []
+    load_before = os.getloadavg()[0]
     for name in names:
-        decode_walls, analyze_walls, rss = [], [], []
+        walls: dict[str, list[float]] = {"decode": [], "analyze": []}
+        cpus: dict[str, list[float]] = {"decode": [], "analyze": []}
+        rss: list[float] = []
         frames = 0
-        for _ in range(args.runs):
-            wall, frames, _rss = _run(_DECODE, paths[name])
-            decode_walls.append(wall)
-            wall, analyzed_frames, peak = _run(_ANALYZE, paths[name])
-            analyze_walls.append(wall)
+        for _ in range(args.runs):  # interleaved, so both see the same background load
+            wall, frames, _rss, cpu = _run(_DECODE, paths[name])
+            walls["decode"].append(wall)
+            cpus["decode"].append(cpu)
+            wall, analyzed_frames, peak, cpu = _run(_ANALYZE, paths[name])
+            walls["analyze"].append(wall)
+            cpus["analyze"].append(cpu)
             rss.append(peak)
             if analyzed_frames != frames:
                 raise SystemExit(f"{name}: analyzer saw {analyzed_frames} frames, decoder {frames}")
-        dec, ana = statistics.median(decode_walls), statistics.median(analyze_walls)
+        dec, ana = statistics.median(walls["decode"]), statistics.median(walls["analyze"])
+        dec_cpu, ana_cpu = statistics.median(cpus["decode"]), statistics.median(cpus["analyze"])
         rows.append(
             {
                 "clip": name,
@@ -162,26 +177,26 @@ def main() -> None:
                 "decode_fps": round(frames / dec, 1),
                 "analyze_fps": round(frames / ana, 1),
                 "ratio": round(ana / dec, 3),
+                "cpu_ratio": round(ana_cpu / dec_cpu, 3),
                 "peak_rss_mib": round(max(rss), 1),
-                "runs": {
-                    "decode": [round(x, 3) for x in decode_walls],
-                    "analyze": [round(x, 3) for x in analyze_walls],
-                },
+                "runs": {k: [round(x, 3) for x in v] for k, v in walls.items()},
+                "cpu_s": {k: [round(x, 3) for x in v] for k, v in cpus.items()},
             }
         )
     header = (
-        f"{'clip':<12} {'frames':>6} {'decode s':>9} {'analyze s':>10} "
-        f"{'dec fps':>8} {'ana fps':>8} {'ratio':>6} {'RSS MiB':>8}"
+        f"{'clip':<12} {'frames':>6} {'decode s':>9} {'analyze s':>10} {'dec fps':>8} "
+        f"{'ana fps':>8} {'ratio':>6} {'cpu ratio':>9} {'RSS MiB':>8}"
     )
     print(header)
     print("-" * len(header))
     for r in rows:
         print(
             f"{r['clip']:<12} {r['frames']:>6} {r['decode_s']:>9.3f} {r['analyze_s']:>10.3f} "
-            f"{r['decode_fps']:>8.1f} {r['analyze_fps']:>8.1f} {r['ratio']:>6.3f} {r['peak_rss_mib']:>8.1f}"
+            f"{r['decode_fps']:>8.1f} {r['analyze_fps']:>8.1f} {r['ratio']:>6.3f} "
+            f"{r['cpu_ratio']:>9.3f} {r['peak_rss_mib']:>8.1f}"
         )
-    ok_ratio = all(float(str(r["ratio"])) <= TARGET_RATIO for r in rows)
-    ok_rss = all(float(str(r["peak_rss_mib"])) < TARGET_RSS_MIB_4K for r in rows)
+    load = (round(load_before, 2), round(os.getloadavg()[0], 2))
+    print(f"load average before/after: {load[0]} / {load[1]} on {os.cpu_count()} CPUs", file=sys.stderr)
     print(
         json.dumps(
             {
@@ -189,8 +204,9 @@ def main() -> None:
                 "runs": args.runs,
                 "target_ratio": TARGET_RATIO,
                 "target_rss_mib": TARGET_RSS_MIB_4K,
-                "ratio_ok": ok_ratio,
-                "rss_ok": ok_rss,
+                "ratio_ok": all(float(str(r["ratio"])) <= TARGET_RATIO for r in rows),
+                "rss_ok": all(float(str(r["peak_rss_mib"])) < TARGET_RSS_MIB_4K for r in rows),
+                "load_average": load,
                 "clips": rows,
             }
         )
@@ -198,5 +214,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory():
-        main()
+    main()

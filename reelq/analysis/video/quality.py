@@ -32,11 +32,11 @@ def sharpness(gray: np.ndarray) -> float:
 
     Dividing by the picture's own contrast keeps a dark but sharp clip from scoring as blurry.
     """
-    lap = cv2.Laplacian(gray, cv2.CV_16S, ksize=3)
-    contrast = float(gray.std())
+    contrast = float(cv2.meanStdDev(gray)[1][0, 0])  # several times faster than ndarray.std()
     if contrast < 2.0:  # a flat picture (black frame, sky) has no detail to judge
         return 0.0
-    return float(lap.std()) / contrast
+    lap = cv2.Laplacian(gray, cv2.CV_16S, ksize=3)
+    return float(cv2.meanStdDev(lap)[1][0, 0]) / contrast
 
 
 @dataclass

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 SHAKE_INTERVAL = 0.2  # seconds between the frames compared (jitter shows at any sampling rate)
-MAX_CORNERS = 120
+MAX_CORNERS = 80
 MIN_TRACKS = 12
 SMOOTH_SECONDS = 1.0  # camera moves slower than this are intended (pans), faster ones are shake
 STEADY_BELOW = 0.3  # percent of the long side
@@ -76,7 +76,7 @@ def _global_shift(prev: np.ndarray, cur: np.ndarray) -> tuple[float, float] | No
     if corners is None or len(corners) < MIN_TRACKS:
         return None
     moved, status, _err = cv2.calcOpticalFlowPyrLK(
-        prev, cur, corners, corners.copy(), winSize=(15, 15), maxLevel=3
+        prev, cur, corners, corners.copy(), winSize=(11, 11), maxLevel=3
     )
     ok = status.reshape(-1) == 1
     if int(ok.sum()) < MIN_TRACKS:
