@@ -47,6 +47,24 @@ def version() -> None:
 
 
 @app.command()
+def config(
+    markdown: Annotated[bool, typer.Option(help="Print the settings table of README instead")] = False,
+) -> None:
+    """Show the effective configuration (secrets hidden)."""
+    from reelq.config import settings_table
+
+    if markdown:
+        typer.echo(settings_table())
+        return
+    settings = get_settings()
+    for name, value in settings.model_dump().items():
+        shown = _redact(str(value)) if name.endswith("_url") and value else value
+        if "token" in name and value:
+            shown = "***"
+        typer.echo(f"REELQ_{name.upper()}={shown}")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [REELQ_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [REELQ_PORT]")] = None,

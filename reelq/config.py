@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     redispatch_seconds: float = Field(60.0, gt=0, description="Re-send queued jobs not picked up by then.")
     max_wait_seconds: int = Field(60, ge=0, le=300, description="Upper bound of `?wait=` long polls.")
     auth_cache_seconds: float = Field(
-        5.0, ge=0, description="Tokens are re-checked after this; a revocation reaches other processes by then."
+        5.0,
+        ge=0,
+        description="Tokens are re-checked after this; a revocation reaches other processes by then.",
     )
     status_cache_seconds: float = Field(
         0.25, ge=0, description="Status answers may be this old under heavy polling (0: always fresh)."
@@ -125,3 +127,17 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_table() -> str:
+    """The configuration table of README.md (``reelq config --markdown`` prints it)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        if field.default_factory is not None:
+            default = "number of CPUs" if name == "worker_concurrency" else repr(field.default_factory())  # type: ignore[call-arg]
+        elif field.default is None:
+            default = "—"
+        else:
+            default = str(field.default)
+        rows.append(f"| `REELQ_{name.upper()}` | `{default}` | {field.description or ''} |")
+    return "\n".join(rows)
