@@ -235,3 +235,55 @@ def test_over_the_limit_is_413_before_the_whole_body_is_read(
     assert sent < 16 * 1024 * 1024, sent
     data_dir = Path(env["REELQ_DATA_DIR"])
     assert not [p for p in (data_dir / "incoming").glob("*") if p.is_file()]
+
+
+def test_app_under_a_plain_asgi_server_with_a_separate_worker(
+    env: dict[str, str], servers: list[Server], tmp_path: Path, clip: Path
+) -> None:
+    """The seed's users run the app under gunicorn/uvicorn: the embedded worker is off, `reelq worker` runs."""
+    import sys
+
+    from support import free_port
+
+    env |= {"REELQ_EMBEDDED_WORKER": "false"}
+    port = free_port()
+    log = (tmp_path / "uvicorn.log").open("wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "reelq.app:create_app",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _healthy(base), 30, what="uvicorn")
+        auth = new_user(env)
+        job_id = upload(base, auth, clip).json()["job_id"]
+        time.sleep(1.0)
+        assert httpx.get(f"{base}/api/results/job/{job_id}", headers=auth).json()["status"] == "queued"
+        ready = httpx.get(f"{base}/readyz")
+        assert ready.status_code == 503 and "workers" in ready.json()["checks"]
+        servers.append(Server(env, "worker", log=tmp_path / "worker.log").start())
+        job = poll_job(base, auth, job_id, {"completed", "failed"})
+        assert job["status"] == "completed"
+        assert httpx.get(f"{base}/readyz").status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _healthy(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
