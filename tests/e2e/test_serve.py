@@ -240,7 +240,7 @@ def test_over_the_limit_is_413_before_the_whole_body_is_read(
 def test_app_under_a_plain_asgi_server_with_a_separate_worker(
     env: dict[str, str], servers: list[Server], tmp_path: Path, clip: Path
 ) -> None:
-    """The seed's users run the app under gunicorn/uvicorn: the embedded worker is off, `reelq worker` runs."""
+    """As under gunicorn/uvicorn: the embedded worker is off and `reelq worker` runs beside the app."""
     import sys
 
     from support import free_port

@@ -11,7 +11,7 @@ with engine.connect() as connection:
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
             # Several processes may start at once (gunicorn workers, API + worker nodes): one migrates,
-            # the others wait here and then find the schema current. SQLite gets the same from BEGIN IMMEDIATE.
+            # the others wait here, then find the schema current (SQLite: BEGIN IMMEDIATE does this).
             connection.execute(text("SELECT pg_advisory_xact_lock(72616573)"))
         context.run_migrations()
     connection.commit()
