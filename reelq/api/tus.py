@@ -105,25 +105,52 @@ async def _handle(request: Request, upload_id: str | None) -> Response:
     return resp
 
 
-@router.api_route(
-    "/", methods=["POST", "OPTIONS"], status_code=201, summary="Create a tus upload", description=_DOC
-)
-async def create_upload(request: Request) -> Response:
+@router.options("/", status_code=204, summary="tus discovery (no auth)", description=_DOC)
+async def tus_options(request: Request) -> Response:
+    return await _handle(request, None)
+
+
+@router.post("/", status_code=201, summary="Create a tus upload", description=_DOC, responses=_RESPONSES)
+async def tus_create(request: Request) -> Response:
     return await _handle(request, None)
 
 
 @router.api_route("", methods=["POST", "OPTIONS"], include_in_schema=False)
-async def create_upload_no_slash(request: Request) -> Response:
+async def tus_collection_no_slash(request: Request) -> Response:
     return await _handle(request, None)
 
 
-@router.api_route(
+@router.head(
+    "/{upload_id}", summary="tus: the stored offset (and Upload-Job-Id once finished)", responses=_RESPONSES
+)
+async def tus_head(request: Request, upload_id: str) -> Response:
+    return await _handle(request, upload_id)
+
+
+@router.patch(
+    "/{upload_id}", status_code=204, summary="tus: append bytes at Upload-Offset", responses=_RESPONSES
+)
+async def tus_patch(request: Request, upload_id: str) -> Response:
+    return await _handle(request, upload_id)
+
+
+@router.delete(
+    "/{upload_id}", status_code=204, summary="tus: terminate an unfinished upload", responses=_RESPONSES
+)
+async def tus_delete(request: Request, upload_id: str) -> Response:
+    return await _handle(request, upload_id)
+
+
+@router.post(
     "/{upload_id}",
-    methods=["HEAD", "PATCH", "DELETE", "POST", "OPTIONS"],
     status_code=204,
-    summary="tus upload: HEAD (offset), PATCH (append), DELETE (terminate)",
-    description=_DOC + " POST with `X-HTTP-Method-Override` stands for PATCH or DELETE.",
+    summary="tus: PATCH or DELETE for clients that send X-HTTP-Method-Override",
     responses=_RESPONSES,
 )
-async def upload_resource(request: Request, upload_id: str) -> Response:
+async def tus_override(request: Request, upload_id: str) -> Response:
+    return await _handle(request, upload_id)
+
+
+@router.options("/{upload_id}", status_code=204, include_in_schema=False)
+async def tus_options_resource(request: Request, upload_id: str) -> Response:
     return await _handle(request, upload_id)

@@ -429,3 +429,9 @@ def test_push_token_is_kept_with_the_job(c: TestClient, auth: dict[str, str], vi
     job = c.get(f"/api/results/job/{r.headers['upload-job-id']}", headers=auth).json()
     registered = rt(c).tus.finisher.on_push_token is not None
     assert registered or job["metadata"]["push_token"] == token
+
+
+def test_openapi_documents_the_tus_routes(c: TestClient) -> None:
+    paths = c.get("/openapi.json").json()["paths"]
+    assert {"post", "options"} <= set(paths["/api/uploads/"])
+    assert {"head", "patch", "delete"} <= set(paths["/api/uploads/{upload_id}"])
