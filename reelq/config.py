@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="Jobs run at once per worker."
     )
-    analyzer: str = Field("probe", description="Default analyzer: a registered name or module:function.")
+    analyzer: str = Field("video", description="Default analyzer: a registered name or module:function.")
     max_upload_bytes: int = Field(2 * GiB, ge=1, description="Largest accepted upload.")
     disk_reserve_bytes: int = Field(1 * GiB, ge=0, description="Uploads are refused (507) below this.")
     lease_seconds: float = Field(60.0, gt=0, description="How long a claim lasts without a heartbeat.")
@@ -67,7 +67,10 @@ class Settings(BaseSettings):
     upload_idle_seconds: float = Field(
         60.0,
         gt=0,
-        description="A tus PATCH that receives nothing this long is ended and what it got is kept.",
+        description="An upload that receives nothing this long is ended (a tus PATCH keeps what it got).",
+    )
+    max_concurrent_uploads: int = Field(
+        4, ge=1, description="Multipart uploads one user may stream at once per process (429 beyond)."
     )
     upload_sweep_seconds: float = Field(60.0, gt=0, description="How often expired tus uploads are removed.")
     cors_origins: list[str] = Field(

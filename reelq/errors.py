@@ -56,6 +56,11 @@ class InsufficientStorage(ReelqError):
     title = "Insufficient storage"
 
 
+class RequestTimeout(ReelqError):
+    code = "request_timeout"
+    title = "The client stopped sending"
+
+
 class RateLimited(ReelqError):
     code = "rate_limited"
     title = "Too many requests"

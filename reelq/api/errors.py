@@ -27,6 +27,7 @@ STATUS: list[tuple[type[errors.ReelqError], int]] = [
     (errors.UploadTooLarge, 413),
     (errors.UnsupportedMedia, 415),
     (errors.RateLimited, 429),
+    (errors.RequestTimeout, 408),
     (errors.InsufficientStorage, 507),
     (errors.Unavailable, 503),
     (errors.BadRequest, 400),

@@ -12,7 +12,7 @@ from reelq.analysis.registry import validate_name
 from reelq.api.deps import current_user, runtime
 from reelq.api.schemas import PROBLEMS, Problem, UploadAccepted, job_out, status_url
 from reelq.auth.tokens import User
-from reelq.errors import BadRequest, InsufficientStorage, UploadTooLarge
+from reelq.errors import BadRequest, InsufficientStorage, RateLimited, UploadTooLarge
 from reelq.jobs.service import MAX_IDEMPOTENCY_KEY, Upload, parse_metadata
 from reelq.notify.devices import validate_push_token
 from reelq.runtime import Runtime
@@ -82,12 +82,25 @@ async def upload(
     if await run_in_threadpool(rt.layout.free_bytes) < needed:
         raise InsufficientStorage("the server is low on disk space; try again later")
 
-    form = await receive_multipart(
-        request.stream(),
-        request.headers.get("content-type"),
-        dest_dir=rt.layout.incoming,
-        max_file_bytes=settings.max_upload_bytes,
-    )
+    active: dict[str, int] = request.app.state.__dict__.setdefault("uploads_in_flight", {})
+    if active.get(user.id, 0) >= settings.max_concurrent_uploads:
+        raise RateLimited(
+            f"at most {settings.max_concurrent_uploads} uploads at once per user; retry when one is done",
+            code="too_many_uploads",
+        )
+    active[user.id] = active.get(user.id, 0) + 1
+    try:
+        form = await receive_multipart(
+            request.stream(),
+            request.headers.get("content-type"),
+            dest_dir=rt.layout.incoming,
+            max_file_bytes=settings.max_upload_bytes,
+            idle_seconds=settings.upload_idle_seconds,
+        )
+    finally:
+        active[user.id] -= 1
+        if not active[user.id]:
+            del active[user.id]
     assert form.file is not None
     try:
         analyzer = validate_name(form.fields.get("analyzer") or settings.analyzer)

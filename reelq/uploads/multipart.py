@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from reelq.errors import BadRequest, UnsupportedMedia, UploadTooLarge
+from reelq.errors import BadRequest, RequestTimeout, UnsupportedMedia, UploadTooLarge
 from reelq.uploads.sniff import SNIFF_BYTES, Container, sniff
 from reelq.uploads.storage import display_name
 
@@ -185,8 +185,27 @@ def boundary_of(content_type: str | None) -> bytes:
     return boundary
 
 
+async def _with_idle_timeout(
+    chunks: AsyncIterator[bytes], idle_seconds: float | None
+) -> AsyncIterator[bytes]:
+    it = aiter(chunks)
+    while True:
+        try:
+            chunk = await asyncio.wait_for(anext(it), idle_seconds)
+        except StopAsyncIteration:
+            return
+        except TimeoutError as exc:
+            raise RequestTimeout(f"no data for {idle_seconds:g} s; the upload was abandoned") from exc
+        yield chunk
+
+
 async def receive_multipart(
-    chunks: AsyncIterator[bytes], content_type: str | None, *, dest_dir: Path, max_file_bytes: int
+    chunks: AsyncIterator[bytes],
+    content_type: str | None,
+    *,
+    dest_dir: Path,
+    max_file_bytes: int,
+    idle_seconds: float | None = None,
 ) -> ReceivedForm:
     """Read a multipart body from ``chunks``; the parsing and disk writes run off the event loop."""
     boundary = boundary_of(content_type)
@@ -201,7 +220,7 @@ async def receive_multipart(
 
     batch = bytearray()
     try:
-        async for chunk in chunks:
+        async for chunk in _with_idle_timeout(chunks, idle_seconds):
             batch += chunk
             if len(batch) >= BATCH_BYTES:
                 data, batch = bytes(batch), bytearray()

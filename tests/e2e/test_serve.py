@@ -74,7 +74,8 @@ def test_serve_upload_with_curl_and_httpx_then_poll_to_completed(
     for job_id in (curl_job, r.json()["job_id"]):
         job = poll_job(server.url, auth, job_id, {"completed", "failed"})
         assert job["status"] == "completed", job
-        assert abs(job["result"]["duration"] - 2.0) < 0.05
+        assert job["result"]["analyzer"]["name"] == "video"  # the default
+        assert abs(job["result"]["metadata"]["duration"] - 2.0) < 0.05
     log = (tmp_path / "serve.log").read_text()
     for line_event in ("job.enqueued", "job.claimed", "job.completed"):
         assert f"{line_event} " in log and f"job_id={curl_job}" in log
@@ -287,3 +288,45 @@ def _healthy(base: str) -> bool:
         return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def _partial_upload(port: int, auth: dict[str, str], clip: Path) -> socket.socket:
+    body_head = b'--b\r\nContent-Disposition: form-data; name="video"; filename="a.mp4"\r\n\r\n'
+    sock = _raw_request(
+        port,
+        "POST /api/upload HTTP/1.1\r\nHost: x\r\n"
+        f"Authorization: {auth['Authorization']}\r\n"
+        "Content-Type: multipart/form-data; boundary=b\r\n"
+        f"Content-Length: {len(body_head) + 10_000_000}\r\n\r\n",
+    )
+    sock.sendall(body_head + clip.read_bytes() + b"\0" * 300_000)  # past one parse batch
+    return sock
+
+
+def test_aborted_idle_and_concurrent_uploads_leave_nothing(
+    env: dict[str, str], servers: list[Server], tmp_path: Path, clip: Path
+) -> None:
+    env |= {"REELQ_UPLOAD_IDLE_SECONDS": "1.5", "REELQ_MAX_CONCURRENT_UPLOADS": "1"}
+    server = Server(env, "serve", log=tmp_path / "serve.log").start()
+    servers.append(server)
+    auth = new_user(env)
+    incoming = Path(env["REELQ_DATA_DIR"]) / "incoming"
+
+    # a client that goes away mid-body
+    sock = _partial_upload(server.port, auth, clip)
+    wait_for(lambda: any(incoming.glob("*.part")), 10, what="partial file")
+    sock.close()
+    wait_for(lambda: not any(incoming.glob("*")), 10, what="partial file removed")
+
+    # a client that stops sending: 408 after the idle limit, and a second upload meanwhile is 429
+    stalled = _partial_upload(server.port, auth, clip)
+    wait_for(lambda: any(incoming.glob("*.part")), 10, what="partial file")
+    second = upload(server.url, auth, clip)
+    assert second.status_code == 429 and second.json()["code"] == "too_many_uploads"
+    stalled.settimeout(10)
+    assert _read_status(stalled) == 408
+    stalled.close()
+    assert not any(incoming.glob("*"))
+    assert httpx.get(f"{server.url}/api/jobs", headers=auth).json()["jobs"] == []
+    # the slot is free again
+    assert upload(server.url, auth, clip).status_code == 202

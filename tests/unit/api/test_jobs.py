@@ -35,7 +35,7 @@ def wait_status(
 
 
 def test_probe_result_describes_the_clip(client: TestClient, auth: dict[str, str], clip: Path) -> None:
-    job_id = submit(client, auth, clip)
+    job_id = submit(client, auth, clip, analyzer="probe")
     job = wait_status(client, auth, job_id, {"completed", "failed"})
     assert job["status"] == "completed", job
     result = job["result"]
@@ -235,3 +235,15 @@ def test_status_micro_cache_is_short_lived_and_per_user(tmp_path: Path, clip: Pa
         # ?wait= always reads fresh
         assert client.get(f"/api/results/job/{job_id}?wait=1", headers=alice).json()["status"] == "queued"
         assert client.get(f"/api/results/job/{job_id}?wait=x", headers=alice).status_code == 400
+
+
+def test_the_default_analyzer_is_video(client: TestClient, auth: dict[str, str], clip: Path) -> None:
+    job_id = submit(client, auth, clip)
+    job = wait_status(client, auth, job_id, {"completed", "failed"})
+    assert job["status"] == "completed", job
+    assert job["analyzer"] == "video" and job["result"]["analyzer"]["name"] == "video"
+    assert abs(job["result"]["metadata"]["duration"] - 2.0) < 0.05
+    poster = job["result"]["thumbnails"]["poster"]["url"]
+    assert poster.startswith(f"/api/jobs/{job_id}/artifacts/")
+    r = client.get(poster, headers=auth)
+    assert r.status_code == 200 and r.content[:2] == b"\xff\xd8"
