@@ -20,6 +20,7 @@ from reelq.ids import new_id
 from reelq.jobs.service import JobService
 from reelq.jobs.store import JobStore
 from reelq.logs import event
+from reelq.notify.devices import validate_push_token
 from reelq.notify.service import Notifier
 from reelq.queue.consumer import Ticker, make_consumer
 from reelq.queue.huey_app import Dispatcher, make_huey
@@ -79,7 +80,7 @@ class Runtime:
             dispatcher,
             service,
         )
-        rt.tus = build_tus(settings, engine, layout, service)
+        rt.tus = build_tus(settings, engine, layout, service, notifier)
         rt.notifier = notifier
         return rt
 
@@ -142,7 +143,9 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_tus(settings: Settings, engine: Engine, layout: Layout, service: JobService) -> TusUploads:
+def build_tus(
+    settings: Settings, engine: Engine, layout: Layout, service: JobService, notifier: Notifier | None = None
+) -> TusUploads:
     config = TusConfig(
         max_size=settings.max_upload_bytes,
         expiry_seconds=settings.upload_expiry_seconds,
@@ -153,4 +156,18 @@ def build_tus(settings: Settings, engine: Engine, layout: Layout, service: JobSe
         default_analyzer=settings.analyzer,
         disk_reserve_bytes=settings.disk_reserve_bytes,
     )
-    return TusUploads(TusStore(engine), layout, service, config)
+    if notifier is None:
+        return TusUploads(TusStore(engine), layout, service, config)
+    devices = notifier.devices
+
+    def register(user_id: str, token: str) -> None:
+        devices.register(user_id, validate_push_token(token))
+
+    return TusUploads(
+        TusStore(engine),
+        layout,
+        service,
+        config,
+        on_push_token=register,
+        check_push_token=validate_push_token,
+    )

@@ -117,7 +117,9 @@ class TusUploads:
         config: TusConfig,
         *,
         on_push_token: Callable[[str, str], None] | None = None,
+        check_push_token: Callable[[str], object] | None = None,
     ) -> None:
+        self.check_push_token = check_push_token
         self.store = store
         self.layout = layout
         self.config = config
@@ -153,6 +155,8 @@ class TusUploads:
         meta = parse_upload_metadata(raw_meta)
         validate_name(meta.get("analyzer") or cfg.default_analyzer)
         parse_metadata(meta.get("metadata"))
+        if meta.get("push_token") and self.check_push_token is not None:
+            self.check_push_token(meta["push_token"])  # a malformed token is refused before any byte
         content_length = _content_length(headers)
         with_body = bool(content_length) or "transfer-encoding" in headers
         checksum: Checksum | None = None

@@ -103,6 +103,12 @@ class Finisher:
         push_token = meta.get("push_token") or None
         if push_token and self.on_push_token is None:
             metadata[PUSH_TOKEN_KEY] = push_token
+        elif push_token and self.on_push_token is not None:
+            # Registered before the job exists, so even an instant result notifies this device.
+            try:
+                self.on_push_token(row.user_id, push_token)
+            except Exception:  # a bad token must not fail a finished upload
+                log.warning("tus.push_token_rejected", extra={"upload_id": row.id}, exc_info=True)
         # Submit a hard link: the upload's own file stays until the row says "complete", so a crash
         # anywhere in between is finished by the next HEAD/PATCH, and the idempotency key replays the job.
         link = self.directory / f"{row.id}.{new_id()}.link"
@@ -131,11 +137,6 @@ class Finisher:
             return current
         self.remove_data(row.id)
         event(log, "tus.completed", upload_id=row.id, user_id=row.user_id, job_id=job.id, new_job=created)
-        if created and push_token and self.on_push_token is not None:
-            try:
-                self.on_push_token(row.user_id, push_token)
-            except Exception:  # a bad token must not fail a finished upload
-                log.warning("tus.push_token_rejected", extra={"upload_id": row.id}, exc_info=True)
         done = self.store.get(row.id)
         assert done is not None
         return done
