@@ -6,13 +6,15 @@ import json
 import signal
 import sys
 import threading
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from reelq import __version__, logs
 from reelq.config import Settings, get_settings
 from reelq.errors import ReelqError
+from reelq.ids import is_id
+from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
 from reelq.timeutil import rfc3339
 
@@ -35,7 +37,7 @@ def _runtime(settings: Settings | None = None):  # type: ignore[no-untyped-def]
     return Runtime.build(settings)
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
 
@@ -162,7 +164,6 @@ def users_create(name: str) -> None:
         user, token = rt.users.create(name)
     except ReelqError as exc:
         _fail(exc.detail)
-        return
     typer.echo(token)
     typer.echo(f"created user {user.name}; keep this token, it is not shown again", err=True)
 
@@ -185,7 +186,6 @@ def users_revoke(name: str) -> None:
         n = rt.users.revoke(name)
     except ReelqError as exc:
         _fail(exc.detail)
-        return
     typer.echo(f"revoked {n} token(s) of {name}")
 
 
@@ -209,18 +209,23 @@ def jobs_list(
         found = rt.users.by_name(user)
         if found is None:
             _fail(f"no user named {user!r}")
-            return
         user_id = found.id
     try:
         statuses = [JobStatus(s) for s in status or []]
     except ValueError:
         _fail(f"unknown status; use {', '.join(s.value for s in JobStatus)}")
-        return
     for job in rt.store.list_jobs(user_id, statuses=statuses, limit=limit):
         typer.echo(
             f"{job.id}  {job.status.value:<10}  {job.progress * 100:5.1f}%  att {job.attempts}  "
             f"{rfc3339(job.created_at)}  {job.file_name}"
         )
+
+
+def _job(rt: Any, job_id: str) -> Job:
+    job = rt.store.get(job_id) if is_id(job_id) else None
+    if job is None:
+        _fail(f"no job {job_id}")
+    return job  # type: ignore[no-any-return]
 
 
 @jobs_app.command("show")
@@ -229,10 +234,7 @@ def jobs_show(job_id: str) -> None:
     from reelq.api.schemas import job_out
 
     rt = _runtime()
-    job = rt.store.get(job_id)
-    if job is None:
-        _fail(f"no job {job_id}")
-        return
+    job = _job(rt, job_id)
     data = job_out(job)
     data["events"] = [{**e, "at": rfc3339(e["at"])} for e in rt.store.events(job.id)]
     typer.echo(json.dumps(data, indent=2))
@@ -242,10 +244,7 @@ def jobs_show(job_id: str) -> None:
 def jobs_cancel(job_id: str) -> None:
     """Cancel a queued or running job."""
     rt = _runtime()
-    job = rt.store.get(job_id)
-    if job is None:
-        _fail(f"no job {job_id}")
-        return
+    job = _job(rt, job_id)
     try:
         typer.echo(rt.service.cancel(job.user_id, job_id).value)
     except ReelqError as exc:
@@ -256,10 +255,7 @@ def jobs_cancel(job_id: str) -> None:
 def jobs_retry(job_id: str) -> None:
     """Queue a failed or cancelled job again."""
     rt = _runtime()
-    job = rt.store.get(job_id)
-    if job is None:
-        _fail(f"no job {job_id}")
-        return
+    job = _job(rt, job_id)
     try:
         rt.service.retry(job.user_id, job_id)
     except ReelqError as exc:

@@ -14,23 +14,7 @@ from reelq.config import Settings
 from reelq.runtime import Runtime
 from reelq.testing import make_clip
 
-
-def fast_settings(data_dir: Path, **overrides: object) -> Settings:
-    """Settings with short leases and delays, so crash and retry paths run in seconds."""
-    values: dict[str, object] = {
-        "data_dir": data_dir,
-        "lease_seconds": 3.0,
-        "heartbeat_seconds": 0.5,
-        "retry_base_seconds": 0.2,
-        "reaper_seconds": 0.5,
-        "redispatch_seconds": 5.0,
-        "worker_concurrency": 2,
-        "disk_reserve_bytes": 0,
-        "job_time_limit": 60.0,
-        "status_cache_seconds": 0.0,  # tests read their writes; the micro-cache has its own test
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+from support import fast_settings, make_user
 
 
 @pytest.fixture
@@ -59,12 +43,6 @@ def api_only(settings: Settings) -> Iterator[TestClient]:
     app = create_app(settings.model_copy(update={"embedded_worker": False}))
     with TestClient(app) as c:
         yield c
-
-
-def make_user(client: TestClient, name: str = "alice") -> dict[str, str]:
-    rt: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    _, token = rt.users.create(name)
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

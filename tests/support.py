@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import httpx
+from fastapi.testclient import TestClient
+
+from reelq.config import Settings
 
 REELQ = [sys.executable, "-m", "reelq.cli"]
 
@@ -118,3 +121,27 @@ def poll_job(
         return body if body["status"] in until else None
 
     return wait_for(check, timeout, 0.2, f"job {job_id} to reach {until}")  # type: ignore[no-any-return]
+
+
+def fast_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings with short leases and delays, so crash and retry paths run in seconds."""
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "lease_seconds": 3.0,
+        "heartbeat_seconds": 0.5,
+        "retry_base_seconds": 0.2,
+        "reaper_seconds": 0.5,
+        "redispatch_seconds": 5.0,
+        "worker_concurrency": 2,
+        "disk_reserve_bytes": 0,
+        "job_time_limit": 60.0,
+        "status_cache_seconds": 0.0,  # tests read their writes; the micro-cache has its own test
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def make_user(client: TestClient, name: str = "alice") -> dict[str, str]:
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    _, token = rt.users.create(name)
+    return {"Authorization": f"Bearer {token}"}

@@ -10,8 +10,7 @@ from fastapi.testclient import TestClient
 from reelq.app import create_app
 from reelq.runtime import Runtime
 
-from conftest import fast_settings, make_user
-from support import wait_for
+from support import fast_settings, make_user, wait_for
 
 
 def rt_of(client: TestClient) -> Runtime:

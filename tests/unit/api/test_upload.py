@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from reelq.app import create_app
 from reelq.runtime import Runtime
 
-from conftest import fast_settings, make_user
+from support import fast_settings, make_user
 
 
 def rt_of(client: TestClient) -> Runtime:

@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 from reelq.app import create_app
 from reelq.runtime import Runtime
 from reelq.uploads.tus import checksum_header
-from tests.conftest import fast_settings, make_user
+
+from support import fast_settings, make_user
 
 TUS = {"Tus-Resumable": "1.0.0"}
 STREAM = {"Content-Type": "application/offset+octet-stream"}

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from reelq.runtime import Runtime
 
-from conftest import make_user
+from support import make_user
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
