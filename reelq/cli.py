@@ -263,6 +263,27 @@ def jobs_retry(job_id: str) -> None:
     typer.echo("queued")
 
 
+@app.command()
+def doctor() -> None:
+    """Check configuration, database, queue, workers, disk, codecs and Expo; exit 1 if any check fails."""
+    from reelq.doctor import Verdict, run
+
+    settings = get_settings()
+    checks = run(settings)
+    colors = {
+        Verdict.OK: typer.colors.GREEN,
+        Verdict.WARN: typer.colors.YELLOW,
+        Verdict.FAIL: typer.colors.RED,
+    }
+    for c in checks:
+        typer.echo(typer.style(f"{c.verdict.value:<5}", fg=colors[c.verdict]) + f" {c.name:<14} {c.detail}")
+    failed = [c.name for c in checks if c.verdict is Verdict.FAIL]
+    warned = [c.name for c in checks if c.verdict is Verdict.WARN]
+    if failed:
+        _fail(f"not ready: {', '.join(failed)} failing")
+    typer.echo("ready" + (f" (with warnings: {', '.join(warned)})" if warned else ""))
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the database migrations (serve and worker do this by themselves)."""
