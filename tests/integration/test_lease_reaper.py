@@ -55,6 +55,13 @@ def wait_status(rt: Runtime, job_id: str, status: JobStatus, timeout: float = 30
     raise AssertionError(f"job {job_id} is {rt.store.get(job_id)}, not {status.value}")
 
 
+def wait_progress(rt: Runtime, job_id: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while (job := rt.store.get(job_id)) is None or job.progress <= 0:
+        assert time.monotonic() < deadline, "the analysis never reported progress"
+        time.sleep(0.05)
+
+
 def owners(rt: Runtime, job_id: str) -> list[str]:
     """Who claimed the job, attempt by attempt."""
     return [e["detail"]["owner"] for e in rt.store.events(job_id) if e["event"] == "job.claimed"]
@@ -150,6 +157,8 @@ def test_graceful_stop_hands_the_lease_back_to_another_worker(
     job_id = slow_job(backend_runtime, user_id, clip)
     backend_runtime.dispatcher.send(job_id)
     wait_status(backend_runtime, job_id, JobStatus.PROCESSING)
+    # the analysis child is running (it reported progress): only later children see the new setting
+    wait_progress(backend_runtime, job_id)
     monkeypatch.setenv("REELQ_TEST_ANALYZER_SECONDS", "0.2")
     staying = nodes(**slow_reaper)
     staying.start_worker(1, embedded=True)
