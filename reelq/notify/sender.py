@@ -91,9 +91,9 @@ class PushSender:
 
     def _send_group(self, group: list[tuple[Notification, Device]], *, split_allowed: bool) -> None:
         messages = [{**row.payload, "to": device.push_token} for row, device in group]
-        self.throttle.acquire(len(messages))
         try:
-            tickets = self.expo.send(messages)
+            with self.throttle.reserve(len(messages)):
+                tickets = self.expo.send(messages)
         except ExpoUnavailable as exc:
             self._retry_all(group, "expo_unavailable", str(exc))
             return

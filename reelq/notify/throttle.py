@@ -2,14 +2,19 @@
 
 A token bucket would allow a burst of its capacity on top of the rate (100 + 550 > 600 in one second),
 which is exactly what Expo's per-second limit counts, so the window is kept as a log of sends.
+
+The log counts a send from the moment it starts until ``window`` seconds after its answer came
+back (``reserve``): the server counted it at some moment in between, so however the network delays
+or bunches requests, the server never sees more than ``limit`` in any of its windows.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 
 class SlidingWindow:
@@ -27,24 +32,40 @@ class SlidingWindow:
         self.window = window
         self.clock = clock
         self.sleep = sleep
-        self._sent: deque[tuple[float, int]] = deque()
-        self._total = 0
+        self._sent: list[list[float]] = []  # [counted until (inf while in flight), n]
         self._lock = threading.Lock()
 
     def acquire(self, n: int) -> float:
-        """Block until ``n`` more fit in the window, then count them. Returns the seconds waited."""
+        """Block until ``n`` more fit in the window, then count them as sent now. Returns the wait."""
+        entry, waited = self._take(n)
+        with self._lock:
+            entry[0] = self.clock()
+        return waited
+
+    @contextmanager
+    def reserve(self, n: int) -> Iterator[float]:
+        """Like ``acquire``, counting the send as in flight until the block ends (the answer came)."""
+        entry, waited = self._take(n)
+        try:
+            yield waited
+        finally:
+            with self._lock:
+                entry[0] = self.clock()
+
+    def _take(self, n: int) -> tuple[list[float], float]:
         if n > self.limit:
             raise ValueError(f"{n} is more than the limit of {self.limit} per window")
         waited = 0.0
         while True:
             with self._lock:
                 t = self.clock()
-                while self._sent and self._sent[0][0] <= t - self.window:
-                    self._total -= self._sent.popleft()[1]
-                if self._total + n <= self.limit:
-                    self._sent.append((t, n))
-                    self._total += n
-                    return waited
-                pause = self._sent[0][0] + self.window - t + 0.001
+                self._sent = [e for e in self._sent if e[0] > t - self.window]
+                if sum(int(e[1]) for e in self._sent) + n <= self.limit:
+                    entry = [math.inf, float(n)]
+                    self._sent.append(entry)
+                    return entry, waited
+                finished = [e[0] for e in self._sent if e[0] != math.inf]
+                # wait for the oldest finished send to leave the window, or poll for one in flight
+                pause = (min(finished) + self.window - t + 0.001) if finished else 0.01
             self.sleep(pause)
             waited += pause
