@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import anyio.to_thread
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -224,10 +225,10 @@ async def receive_multipart(
             batch += chunk
             if len(batch) >= BATCH_BYTES:
                 data, batch = bytes(batch), bytearray()
-                await asyncio.to_thread(feed, data)
+                await anyio.to_thread.run_sync(feed, data)
         if batch:
-            await asyncio.to_thread(feed, bytes(batch))
-        await asyncio.to_thread(parser.finalize)
+            await anyio.to_thread.run_sync(feed, bytes(batch))
+        await anyio.to_thread.run_sync(parser.finalize)
         if state.fh is not None:
             raise BadRequest("the body ended in the middle of the file part", code="incomplete_body")
     except BaseException:
