@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from reelq import __version__, logs
-from reelq.api import devices, errors, jobs, notifications, service, tus, upload, webhooks
+from reelq.api import devices, errors, jobs, notifications, polling, service, tus, upload, webhooks
 from reelq.api import metrics as metrics_api
 from reelq.config import Settings, get_settings
 from reelq.runtime import Runtime
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=86400,
     )
     app.include_router(jobs.router)
-    jobs.install_fast_path(app)
+    polling.install_fast_path(app)
     app.include_router(service.router)
     app.include_router(metrics_api.router)
     app.include_router(devices.router)

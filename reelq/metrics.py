@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
@@ -142,22 +142,13 @@ def _bound(value: float) -> str:
 
 
 class Metrics:
-    """The registry of one application, with the process-local counters other code may bump."""
+    """The registry of one application. Every number is read from the database and the queue at
+    scrape time, so any API node reports the whole deployment (push results are the outbox states)."""
 
     def __init__(self, sources: Sources | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.push_results = Counter(
-            "reelq_push_results",
-            "Push sends by outcome, as seen by this process (ok, error, device_not_registered …)",
-            ["outcome"],
-            registry=self.registry,
-        )
         if sources is not None:
             self.registry.register(ClusterCollector(sources))
-
-    def push_result(self, outcome: str, count: int = 1) -> None:
-        """Hook for the push sender: one call per ticket (or batch of the same outcome)."""
-        self.push_results.labels(outcome=outcome).inc(count)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

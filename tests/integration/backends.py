@@ -18,6 +18,8 @@ import redis
 from reelq.config import Settings
 from reelq.runtime import Runtime
 
+from support import fast_settings
+
 PG_ADMIN_URL = os.environ.get("REELQ_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("REELQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -109,20 +111,8 @@ def backend_urls(db: str, queue: str, tmp_path: Path) -> Iterator[tuple[str, str
 
 
 def cluster_settings(data_dir: Path, **overrides: object) -> Settings:
-    """Short leases and delays, as tests/conftest.py's fast_settings (not importable from here)."""
-    values: dict[str, object] = {
-        "data_dir": data_dir,
-        "lease_seconds": 3.0,
-        "heartbeat_seconds": 0.5,
-        "retry_base_seconds": 0.2,
-        "reaper_seconds": 0.5,
-        "redispatch_seconds": 5.0,
-        "worker_concurrency": 2,
-        "disk_reserve_bytes": 0,
-        "job_time_limit": 60.0,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    """Short leases and delays (the same as the other suites use)."""
+    return fast_settings(data_dir, **overrides)
 
 
 # -- fixtures (import them into a test module by name) ---------------------------------------------

@@ -233,6 +233,17 @@ def test_status_micro_cache_is_short_lived_and_per_user(tmp_path: Path, clip: Pa
         assert client.get(f"/api/results/job/{job_id}", headers=alice).json()["status"] == "queued"
         # ?wait= always reads fresh
         assert client.get(f"/api/results/job/{job_id}?wait=1", headers=alice).json()["status"] == "queued"
+        # a repeat poll answered from memory is the same answer, 304 included
+        first = client.get(f"/api/results/job/{job_id}", headers=alice)
+        again = client.get(f"/api/results/job/{job_id}", headers=alice)
+        assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+        assert again.headers["retry-after"] == first.headers["retry-after"]
+        etag = {"If-None-Match": first.headers["etag"]}
+        assert client.get(f"/api/results/job/{job_id}", headers={**alice, **etag}).status_code == 304
+        # a browser (Origin) still gets its CORS headers
+        browser = client.get(f"/api/results/job/{job_id}", headers={**alice, "Origin": "https://app.example"})
+        assert browser.content == first.content
+        assert browser.headers["access-control-allow-origin"] in ("*", "https://app.example")
         assert client.get(f"/api/results/job/{job_id}?wait=x", headers=alice).status_code == 400
 
 
