@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     reaper_seconds: float = Field(15.0, gt=0, description="How often expired leases are recovered.")
     redispatch_seconds: float = Field(60.0, gt=0, description="Re-send queued jobs not picked up by then.")
     max_wait_seconds: int = Field(60, ge=0, le=300, description="Upper bound of `?wait=` long polls.")
+    retention_days: float = Field(
+        0.0, ge=0, description="Finished jobs older than this are deleted with their files (0: keep all)."
+    )
     auth_cache_seconds: float = Field(
         5.0,
         ge=0,

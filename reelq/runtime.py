@@ -115,6 +115,8 @@ class Runtime:
         def reap() -> None:
             self.store.touch_worker(self.worker_id, host, pid, started)
             reap_once(self.store, self.dispatcher.send, s.redispatch_seconds)
+            if s.retention_days > 0:
+                self.service.purge_finished(s.retention_days * 86400)
 
         ticker = Ticker(min(s.reaper_seconds, s.lease_seconds / 2), reap, "reaper")
         ticker.start()

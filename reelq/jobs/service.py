@@ -184,3 +184,14 @@ class JobService:
         self.store.delete(job.id)
         self.layout.remove_job(job.user_id, job.id)
         event(log, "job.deleted", job_id=job.id, user_id=user_id)
+
+    def purge_finished(self, older_than_seconds: float) -> int:
+        """Delete finished jobs (row, files, artifacts) older than the retention; returns how many."""
+        count = 0
+        for job_id, user_id in self.store.finished_before(time.time() - older_than_seconds):
+            # guarded: only a job still finished is deleted (a retry may have re-queued it meanwhile)
+            if self.store.delete(job_id, only_finished=True):
+                self.layout.remove_job(user_id, job_id)
+                event(log, "job.purged", job_id=job_id, user_id=user_id)
+                count += 1
+        return count

@@ -13,7 +13,7 @@ from reelq.db.engine import reader
 from reelq.db.schema import job_events, jobs, workers
 from reelq.errors import TransitionConflict
 from reelq.jobs.models import Job, JobError
-from reelq.jobs.states import JobStatus, allowed_from
+from reelq.jobs.states import TERMINAL, JobStatus, allowed_from
 from reelq.timeutil import now as _now
 
 TerminalHook = Callable[[Connection, Job], None]
@@ -291,10 +291,15 @@ class JobStore:
                 f"job {job_id} can only be retried when failed or cancelled", code="job_not_retryable"
             )
 
-    def delete(self, job_id: str) -> bool:
+    def delete(self, job_id: str, *, only_finished: bool = False) -> bool:
+        where = [jobs.c.id == job_id]
+        if only_finished:
+            where.append(jobs.c.status.in_([s.value for s in TERMINAL]))
         with self.engine.begin() as conn:
+            if not conn.execute(delete(jobs).where(*where)).rowcount:
+                return False
             conn.execute(delete(job_events).where(job_events.c.job_id == job_id))
-            return bool(conn.execute(delete(jobs).where(jobs.c.id == job_id)).rowcount)
+            return True
 
     # -- recovery (the reaper) -----------------------------------------------------------------
     def recover_expired(self) -> list[Recovered]:
@@ -360,6 +365,17 @@ class JobStore:
         )
         with self.reader.connect() as conn:
             return [r[0] for r in conn.execute(q)]
+
+    def finished_before(self, before: float, limit: int = 200) -> list[tuple[str, str]]:
+        """(job id, user id) of terminal jobs that finished before ``before``, oldest first."""
+        q = (
+            select(jobs.c.id, jobs.c.user_id)
+            .where(jobs.c.status.in_([s.value for s in TERMINAL]), jobs.c.finished_at < before)
+            .order_by(jobs.c.finished_at)
+            .limit(limit)
+        )
+        with self.reader.connect() as conn:
+            return [(r[0], r[1]) for r in conn.execute(q)]
 
     # -- workers --------------------------------------------------------------------------------
     def touch_worker(self, worker_id: str, hostname: str, pid: int, started_at: float) -> None:

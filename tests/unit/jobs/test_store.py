@@ -188,3 +188,30 @@ def test_list_is_newest_first_and_paginates(store: JobStore, user_id: str) -> No
     assert [j.id for j in page] == ids[::-1][:2]
     rest = store.list_jobs(user_id, limit=10, before_id=page[-1].id)
     assert [j.id for j in rest] == ids[::-1][2:]
+
+
+def test_retention_purges_finished_jobs_with_their_files(runtime: Runtime, clip: object) -> None:
+    import shutil
+    from pathlib import Path
+
+    from reelq.jobs.service import Upload
+
+    user, _ = runtime.users.create("carol")
+    made = []
+    for i in range(3):
+        src = runtime.layout.root / f"in{i}.mp4"
+        shutil.copy(Path(str(clip)), src)
+        job, _ = runtime.service.submit(
+            user.id, Upload(src, "c.mp4", 1, "0" * 64, "video/mp4", "mp4"), analyzer="probe", metadata={}
+        )
+        made.append(job.id)
+    runtime.store.cancel(made[0])  # finished
+    runtime.store.cancel(made[1])
+    runtime.store.retry(made[1])  # queued again: not finished, kept
+    assert runtime.service.purge_finished(3600) == 0  # finished, but not old enough
+    assert runtime.service.purge_finished(-1) == 1
+    assert runtime.store.get(made[0]) is None
+    assert not runtime.layout.job_dir(user.id, made[0]).exists()
+    for kept in made[1:]:
+        assert runtime.store.get(kept) is not None
+        assert runtime.layout.job_dir(user.id, kept).exists()
