@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +48,10 @@ class Job:
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Job:
-        m = row._mapping
+        return cls.from_mapping(row._mapping)
+
+    @classmethod
+    def from_mapping(cls, m: Mapping[Any, Any]) -> Job:
         error = None
         if m["error_code"] is not None:
             error = JobError(m["error_code"], m["error_message"] or "", bool(m["error_retryable"]))

@@ -17,6 +17,8 @@ from reelq.jobs.states import TERMINAL, JobStatus, allowed_from
 from reelq.timeutil import now as _now
 
 TerminalHook = Callable[[Connection, Job], None]
+_INSERT_JOB = insert(jobs)
+_INSERT_EVENT = insert(job_events)
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,12 @@ class JobStore:
             **values,
         }
         row["metadata_json"] = json.dumps(row.pop("metadata", {}) or {})
+        full = {c.name: None for c in jobs.columns} | row
         with self.engine.begin() as conn:
-            conn.execute(insert(jobs).values(**row))
+            # parameters passed apart from the statement: its compiled form is cached
+            conn.execute(_INSERT_JOB, full)
             self._event(conn, row["id"], "job.enqueued", JobStatus.QUEUED)
-            got = conn.execute(select(jobs).where(jobs.c.id == row["id"])).one()
-        return Job.from_row(got)
+        return Job.from_mapping(full)
 
     def mark_dispatched(self, job_id: str) -> None:
         with self.engine.begin() as conn:
@@ -435,13 +438,14 @@ class JobStore:
         detail: dict[str, Any] | None = None,
     ) -> None:
         conn.execute(
-            insert(job_events).values(
+            _INSERT_EVENT,
+            dict(
                 job_id=job_id,
                 at=self.clock(),
                 event=event,
                 status=status.value if status else None,
                 detail_json=json.dumps(detail) if detail else None,
-            )
+            ),
         )
 
     def _run_terminal_hooks(self, conn: Connection, job: Job) -> None:
