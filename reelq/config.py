@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     webhook_allow_http: bool = Field(
         False, description="Accept plain http:// webhook URLs (always allowed for localhost)."
     )
+    webhook_allow_private: bool = Field(
+        False,
+        description="Deliver webhooks to loopback/private/link-local addresses (off: users cannot reach "
+        "services inside your network).",
+    )
 
     @field_validator("data_dir")
     @classmethod

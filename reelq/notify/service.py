@@ -43,7 +43,9 @@ class Notifier:
     def build(cls, settings: Settings, engine: Engine, http: httpx.Client | None = None) -> Notifier:
         http = http or httpx.Client(follow_redirects=False)
         devices = DeviceStore(engine)
-        hooks = WebhookStore(engine, allow_http=settings.webhook_allow_http)
+        hooks = WebhookStore(
+            engine, allow_http=settings.webhook_allow_http, allow_private=settings.webhook_allow_private
+        )
         outbox = Outbox(
             engine,
             {PUSH: devices.active_ids, WEBHOOK: hooks.active_ids},

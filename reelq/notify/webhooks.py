@@ -10,9 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,12 +96,29 @@ def webhook_out(hook: Webhook, *, with_secret: bool = False) -> dict[str, Any]:
     return out
 
 
+class _Blocked(Exception):
+    pass
+
+
+def _literal_not_public(host: str) -> bool:
+    try:
+        return not ipaddress.ip_address(host).is_global
+    except ValueError:
+        return False  # a name: checked when delivering, against what it resolves to then
+
+
 class WebhookStore:
     def __init__(
-        self, engine: Engine, *, allow_http: bool = False, clock: Callable[[], float] = _now
+        self,
+        engine: Engine,
+        *,
+        allow_http: bool = False,
+        allow_private: bool = False,
+        clock: Callable[[], float] = _now,
     ) -> None:
         self.engine = engine
         self.allow_http = allow_http
+        self.allow_private = allow_private
         self.clock = clock
 
     def validate_url(self, url: str) -> str:
@@ -108,7 +127,27 @@ class WebhookStore:
         ok_scheme = parsed.scheme == "https" or (parsed.scheme == "http" and (self.allow_http or local))
         if not ok_scheme or not parsed.hostname or len(url) > 2000:
             raise BadRequest("url must be an https:// URL", code="invalid_webhook_url")
+        if not self.allow_private and (local or _literal_not_public(parsed.hostname)):
+            raise BadRequest(
+                "webhook URLs must point to a public address (REELQ_WEBHOOK_ALLOW_PRIVATE allows others)",
+                code="webhook_url_not_public",
+            )
         return url.strip()
+
+    def address_blocked(self, url: str) -> str | None:
+        """Why delivery to ``url`` is refused right now (its host resolves to a non-public address)."""
+        if self.allow_private:
+            return None
+        host = urlparse(url).hostname or ""
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except OSError:
+            return None  # unresolvable: the request itself will fail and be retried
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+            if not address.is_global:
+                return f"{host} resolves to {address}, which is not a public address"
+        return None
 
     def create(self, user_id: str, url: str) -> Webhook:
         url = self.validate_url(url)
@@ -237,13 +276,17 @@ class WebhookSender:
             "webhook-timestamp": str(ts),
             "webhook-signature": sign(hook.secret, row.id, ts, body),
         }
-        error: str | None = None
+        error: str | None = self.store.address_blocked(hook.url)
         try:
+            if error is not None:
+                raise _Blocked
             resp = self.http.post(
                 hook.url, content=body, headers=headers, timeout=self.config.timeout_seconds
             )
             if not 200 <= resp.status_code < 300:
                 error = f"HTTP {resp.status_code}"
+        except _Blocked:
+            pass
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
         with self.engine.begin() as conn:

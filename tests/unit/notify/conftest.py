@@ -48,6 +48,7 @@ def nsettings(tmp_path: Path, fake: FakeExpo) -> Settings:
         notify_retry_base_seconds=0,
         expo_receipt_delay_seconds=0,
         webhook_timeout_seconds=2,
+        webhook_allow_private=True,  # the test receivers listen on 127.0.0.1
     )
 
 

@@ -156,3 +156,27 @@ def test_webhook_urls_must_be_https_except_localhost(api: TestClient) -> None:
     )
     assert api.post("/api/webhooks", json={"url": "https://example.com/x"}, headers=h).status_code == 201
     assert api.post("/api/webhooks", json={"url": "ftp://example.com/x"}, headers=h).status_code == 400
+
+
+def test_webhooks_cannot_reach_private_addresses_by_default(
+    api: TestClient, receiver: Receiver, finish: Callable[..., Job]
+) -> None:
+    """A user must not turn the server into a client of services inside its own network."""
+    rt, user_id, headers, _ = setup(api, receiver.url)  # registered while private addresses are allowed
+    assert rt.notifier is not None
+    assert rt.notifier.webhook_sender.store is rt.notifier.webhooks
+    rt.notifier.webhooks.allow_private = False  # the default
+    for url in (
+        "http://127.0.0.1:6379/",
+        "https://10.0.0.7/h",
+        "https://[::1]/x",
+        "https://169.254.169.254/",
+    ):
+        r = api.post("/api/webhooks", json={"url": url}, headers=headers)
+        assert r.status_code == 400 and r.json()["code"] == "webhook_url_not_public", url
+    # a name that resolves to a private address is refused when delivering (DNS may change after registering)
+    job = finish(user_id, JobStatus.COMPLETED)
+    rt.notifier.send_pending()
+    assert receiver.got == []
+    [row] = rt.notifier.outbox.history(job.id)
+    assert row["state"] != "delivered" and "not a public address" in (row["error"]["message"] or "")
