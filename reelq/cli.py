@@ -104,9 +104,8 @@ def serve(
     )
     typer.echo(f"  worker:   {where}")
     typer.echo(f"  API docs: {url}/docs")
-    typer.echo(
-        "  Create a user and its token with:  reelq users create NAME   (in a checkout: ./dev users create NAME)"
-    )
+    typer.echo("  Create a user and its token with:  reelq users create NAME")
+    typer.echo("                        (in a checkout: ./dev users create NAME)")
     uvicorn.run(
         application,
         host=settings.host,
