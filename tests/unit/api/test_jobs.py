@@ -213,6 +213,10 @@ def test_openapi_describes_the_contract(client: TestClient) -> None:
     ]:
         assert path in spec["paths"], path
     assert "multipart/form-data" in spec["paths"]["/api/upload"]["post"]["requestBody"]["content"]
+    # /docs can authorize: the bearer scheme is declared and every /api operation needs it
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert spec["paths"]["/api/upload"]["post"]["security"] == [{"bearerAuth": []}]
+    assert "security" not in spec["paths"]["/healthz"]["get"]
 
 
 def test_status_micro_cache_is_short_lived_and_per_user(tmp_path: Path, clip: Path) -> None:
