@@ -354,14 +354,27 @@ class JobStore:
         return out
 
     def due_for_dispatch(self, stale_seconds: float, limit: int = 500) -> list[str]:
-        """Queued jobs that are due and whose last dispatch is missing or older than ``stale_seconds``."""
+        """Queued, due jobs whose message may have been lost: never sent, or sent long enough ago.
+
+        "Long enough" grows with the job's wait: a job that waits behind a backlog has its message
+        in the queue, and re-sending it every ``stale_seconds`` would pile up duplicates. So a job is
+        re-sent once ``stale_seconds`` have passed *and* the time since its last send exceeds its age
+        at that send (the spacing doubles), or ten times ``stale_seconds`` have passed (the cap).
+        """
         t = self.clock()
+        sent = jobs.c.dispatched_at
         q = (
             select(jobs.c.id)
             .where(
                 jobs.c.status == JobStatus.QUEUED.value,
                 jobs.c.run_at <= t,
-                or_(jobs.c.dispatched_at.is_(None), jobs.c.dispatched_at < t - stale_seconds),
+                or_(
+                    sent.is_(None),
+                    and_(
+                        sent < t - stale_seconds,
+                        or_(sent - jobs.c.created_at < t - sent, sent < t - 10 * stale_seconds),
+                    ),
+                ),
             )
             .order_by(jobs.c.id)
             .limit(limit)

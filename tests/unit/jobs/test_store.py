@@ -215,3 +215,18 @@ def test_retention_purges_finished_jobs_with_their_files(runtime: Runtime, clip:
     for kept in made[1:]:
         assert runtime.store.get(kept) is not None
         assert runtime.layout.job_dir(user.id, kept).exists()
+
+
+def test_redispatch_spacing_doubles_while_a_job_waits(store: JobStore, user_id: str, clock: Clock) -> None:
+    """A job waiting behind a backlog still has its message queued: re-sends get rarer, up to a cap."""
+    job_id = new_job(store, user_id, dispatched_at=clock.t)
+    sends = []
+    for _ in range(4000):  # 4000 s of waiting, checked every second
+        clock.t += 1
+        if store.due_for_dispatch(60) == [job_id]:
+            sends.append(clock.t - 1_000_000.0)
+            store.mark_dispatched(job_id)
+    gaps = [b - a for a, b in zip([0.0, *sends], sends, strict=False)]
+    assert gaps[:4] == [61, 62, 124, 248]  # doubling spacing
+    assert max(gaps) <= 601  # capped at ten times the setting
+    assert len(sends) < 12  # instead of 66 at a fixed 60 s
