@@ -14,7 +14,6 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GiB = 1024**3
-MiB = 1024**2
 
 
 class Settings(BaseSettings):

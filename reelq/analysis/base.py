@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,13 +28,10 @@ class LocalContext:
     artifacts: Path
     job_id: str = "local"
     reported: list[float] = field(default_factory=list)
-    on_progress: Callable[[float], None] | None = None
 
     def progress(self, fraction: float) -> None:
         fraction = min(1.0, max(0.0, float(fraction)))
         self.reported.append(fraction)
-        if self.on_progress is not None:
-            self.on_progress(fraction)
 
 
 def artifact_url(job_id: str, name: str) -> str:

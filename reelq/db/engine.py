@@ -76,7 +76,3 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def reader(engine: Engine) -> Engine:
     """The same engine (and pool) for read-only work: on SQLite its transactions take no write lock."""
     return engine.execution_options(**{READ_ONLY: True})
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"

@@ -36,9 +36,6 @@ TUS_EXPOSED_HEADERS = (
 _MAX_INT_DIGITS = 19
 _KEY_RE = re.compile(r"^[^\s,]+$")
 
-# The Upload-Metadata keys reelq reads; others are kept (and echoed on HEAD) but ignored.
-KNOWN_KEYS = ("filename", "filetype", "push_token", "analyzer", "metadata")
-
 
 def check_version(headers: Mapping[str, str]) -> None:
     """412 unless the request speaks tus 1.0.0 (checked before anything else, even auth)."""

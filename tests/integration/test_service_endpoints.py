@@ -15,6 +15,7 @@ from reelq.app import create_app
 from reelq.config import Settings
 from reelq.jobs.models import JobError
 from reelq.jobs.states import JobStatus
+from reelq.jobs.store import JobStore
 from reelq.runtime import Runtime
 
 pytestmark = pytest.mark.integration
@@ -44,11 +45,14 @@ def test_metrics_report_the_whole_deployment(api: TestClient) -> None:
     done = [new_job(rt.store, user, file_size=1000) for _ in range(3)]
     failed = new_job(rt.store, user, file_size=500)
     new_job(rt.store, user, file_size=250)  # stays queued
+    # a stopped clock: every duration is exactly 0, whatever the machine's load
+    stopped_at = time.time()
+    still = JobStore(rt.engine, clock=lambda: stopped_at)
     for job_id in done:
-        assert rt.store.claim(job_id, f"L{job_id[-6:]}", "w", 60)
-        rt.store.finish(job_id, f"L{job_id[-6:]}", JobStatus.COMPLETED, result={})
-    assert rt.store.claim(failed, "F", "w", 60)
-    rt.store.finish(failed, "F", JobStatus.FAILED, error=JobError("bad", "bad", False))
+        assert still.claim(job_id, f"L{job_id[-6:]}", "w", 60)
+        still.finish(job_id, f"L{job_id[-6:]}", JobStatus.COMPLETED, result={})
+    assert still.claim(failed, "F", "w", 60)
+    still.finish(failed, "F", JobStatus.FAILED, error=JobError("bad", "bad", False))
     rt.dispatcher.send("some-job")  # one message waiting, no consumer here
 
     r = api.get("/metrics")

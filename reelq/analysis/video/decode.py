@@ -24,7 +24,6 @@ class DecodeLog:
     demux_error: str | None = None
     error_times: list[float] = field(default_factory=list)
     video_frames: int = 0
-    audio_frames: int = 0
     _last_time: float | None = None
 
     def error(self, kind: str, time: float | None) -> None:
@@ -71,8 +70,6 @@ def decode_all(
         for frame in frames:
             if kind == "video":
                 log.video_frames += 1
-            else:
-                log.audio_frames += 1
             yield frame
 
 

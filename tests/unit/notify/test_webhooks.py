@@ -20,6 +20,7 @@ from reelq.app import create_app
 from reelq.config import Settings
 from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
+from reelq.notify.webhooks import verify
 from reelq.runtime import Runtime
 
 
@@ -99,6 +100,10 @@ def test_a_receiver_verifies_the_signature_with_the_documented_recipe(
     rt.notifier.send_pending()
     [(got_headers, body)] = receiver.got
     assert verify_webhook(hook["secret"], got_headers, body)
+    # the verifier that ships with reelq (for Python receivers) agrees with the recipe
+    assert verify(hook["secret"], got_headers, body)
+    assert not verify(hook["secret"], got_headers, body + b" ")
+    assert not verify(hook["secret"], got_headers, body, now=time.time() + 3600)  # a replay
     event = json.loads(body)
     assert event["type"] == "job.completed"
     assert event["data"]["job_id"] == job.id and event["data"]["status_url"] == f"/api/results/job/{job.id}"
