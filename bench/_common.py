@@ -38,7 +38,13 @@ def wait_http(port: int, path: str = "/healthz", timeout: float = 30) -> None:
 def reelq_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REELQ_")}
     env.update(
-        {"REELQ_DATA_DIR": str(data_dir), "REELQ_DISK_RESERVE_BYTES": "0", "REELQ_LOG_LEVEL": "WARNING"}
+        {
+            "REELQ_DATA_DIR": str(data_dir),
+            "REELQ_DISK_RESERVE_BYTES": "0",
+            "REELQ_LOG_LEVEL": "WARNING",
+            # the test analyzers a benchmark names per upload (uploads may name only allowed ones)
+            "REELQ_ANALYZERS": "reelq.testing.analyzers:noop,reelq.testing.analyzers:busy",
+        }
     )
     env.update(extra)
     return env

@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 GiB = 1024**3
 
@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="Jobs run at once per worker."
     )
     analyzer: str = Field("video", description="Default analyzer: a registered name or module:function.")
+    analyzers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="More analyzers uploads may name (comma list: registered names or module:function); "
+        "by default uploads may name the registered ones and the default.",
+    )
     max_upload_bytes: int = Field(2 * GiB, ge=1, description="Largest accepted upload.")
     disk_reserve_bytes: int = Field(1 * GiB, ge=0, description="Uploads are refused (507) below this.")
     lease_seconds: float = Field(60.0, gt=0, description="How long a claim lasts without a heartbeat.")
@@ -119,6 +124,24 @@ class Settings(BaseSettings):
         description="Deliver webhooks to loopback/private/link-local addresses (off: users cannot reach "
         "services inside your network).",
     )
+
+    @field_validator("analyzer")
+    @classmethod
+    def _known_analyzer(cls, value: str) -> str:
+        from reelq.analysis.registry import check_configured
+
+        return check_configured(value)
+
+    @field_validator("analyzers", mode="before")
+    @classmethod
+    def _analyzer_list(cls, value: object) -> object:
+        from reelq.analysis.registry import check_configured
+
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [check_configured(str(name)) for name in value]
+        return value
 
     @field_validator("data_dir")
     @classmethod

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from huey.consumer import Consumer
 from sqlalchemy import Engine
 
+from reelq.analysis.registry import requestable
 from reelq.auth.tokens import UserStore
 from reelq.config import Settings
 from reelq.db.engine import make_engine
@@ -100,6 +101,7 @@ class Runtime:
             job_time_limit=s.job_time_limit,
             memory_limit_mb=s.job_memory_limit_mb,
             retry_base_seconds=s.retry_base_seconds,
+            analyzers=requestable(s.analyzer, s.analyzers),
         )
         deps = WorkerDeps(self.store, self.layout, config, self.worker_id, self.dispatcher.send)
         self.deps = deps
@@ -156,6 +158,7 @@ def build_tus(
         lock_seconds=settings.upload_lock_seconds,
         idle_seconds=settings.upload_idle_seconds,
         default_analyzer=settings.analyzer,
+        extra_analyzers=tuple(settings.analyzers),
         disk_reserve_bytes=settings.disk_reserve_bytes,
     )
     if notifier is None:

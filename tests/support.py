@@ -123,6 +123,11 @@ def poll_job(
     return wait_for(check, timeout, 0.2, f"job {job_id} to reach {until}")  # type: ignore[no-any-return]
 
 
+TEST_ANALYZERS = ",".join(
+    f"reelq.testing.analyzers:{name}" for name in ("noop", "slow", "flaky", "explode", "busy")
+)
+
+
 def fast_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings with short leases and delays, so crash and retry paths run in seconds."""
     values: dict[str, object] = {
@@ -136,6 +141,7 @@ def fast_settings(data_dir: Path, **overrides: object) -> Settings:
         "disk_reserve_bytes": 0,
         "job_time_limit": 60.0,
         "status_cache_seconds": 0.0,  # tests read their writes; the micro-cache has its own test
+        "analyzers": TEST_ANALYZERS,  # tests may name these per job
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -1,9 +1,17 @@
-"""Find analyzers by name: entry point group ``reelq.analyzers``, or ``package.module:function``."""
+"""Which analyzers exist, and which of them an upload may name.
+
+An upload may name only an analyzer the server chose: a registered entry point (group
+``reelq.analyzers``), the default ``REELQ_ANALYZER``, or one listed in ``REELQ_ANALYZERS``. The
+``package.module:function`` form is server configuration only: a request value never reaches an import.
+The worker checks the same list again before it imports anything (a row written by an older version, or
+by hand, cannot slip through).
+"""
 
 from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Collection, Iterable
 from functools import lru_cache
 from importlib.metadata import entry_points
 from typing import cast
@@ -13,6 +21,7 @@ from reelq.errors import BadRequest
 
 GROUP = "reelq.analyzers"
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*(:[A-Za-z_][A-Za-z0-9_]*)?$")
+_SHOWN = 64  # characters of an unknown name echoed back
 
 
 @lru_cache(maxsize=1)
@@ -21,21 +30,37 @@ def available() -> tuple[str, ...]:
     return tuple(sorted(ep.name for ep in entry_points(group=GROUP)))
 
 
-def validate_name(name: str) -> str:
-    """Check that ``name`` resolves, without importing heavy code; raise BadRequest otherwise."""
-    if ":" in name and _NAME_RE.match(name):
+def check_configured(name: str) -> str:
+    """A name from the server's settings: a registered name or ``module:function`` (not imported here)."""
+    if _NAME_RE.match(name) and (":" in name or name in available()):
         return name
-    if name in available():
-        return name
-    raise BadRequest(
-        f"unknown analyzer {name!r}; available: {', '.join(available())}", code="unknown_analyzer"
+    raise ValueError(
+        f"unknown analyzer {name!r}: use a registered name ({', '.join(available())}) or module:function"
     )
 
 
-def load(name: str) -> Analyzer:
-    """Import and return the analyzer callable."""
-    if not _NAME_RE.match(name):
-        raise LookupError(f"bad analyzer name {name!r}")
+def requestable(default: str, extra: Iterable[str] = ()) -> frozenset[str]:
+    """The names an upload may ask for."""
+    return frozenset(available()) | {default} | set(extra)
+
+
+def validate_request(name: str | None, *, default: str, extra: Iterable[str] = ()) -> str:
+    """The analyzer an upload asked for (or the default); BadRequest ``unknown_analyzer`` otherwise."""
+    if not name:
+        return default
+    allowed = requestable(default, extra)
+    if name in allowed:
+        return name
+    raise BadRequest(
+        f"unknown analyzer {name[:_SHOWN]!r}; available: {', '.join(sorted(allowed))}",
+        code="unknown_analyzer",
+    )
+
+
+def load(name: str, allowed: Collection[str]) -> Analyzer:
+    """Import and return the analyzer callable; only names in ``allowed`` are ever imported."""
+    if name not in allowed or not _NAME_RE.match(name):
+        raise LookupError(f"analyzer {name[:_SHOWN]!r} is not allowed on this server")
     if ":" in name:
         module_name, attr = name.split(":", 1)
         return cast(Analyzer, getattr(importlib.import_module(module_name), attr))

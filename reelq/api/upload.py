@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from reelq.analysis.registry import validate_name
+from reelq.analysis.registry import validate_request
 from reelq.api.deps import current_user, runtime
 from reelq.api.schemas import PROBLEMS, Problem, UploadAccepted, job_out, status_url
 from reelq.auth.tokens import User
@@ -103,7 +103,9 @@ async def upload(
             del active[user.id]
     assert form.file is not None
     try:
-        analyzer = validate_name(form.fields.get("analyzer") or settings.analyzer)
+        analyzer = validate_request(
+            form.fields.get("analyzer"), default=settings.analyzer, extra=settings.analyzers
+        )
         metadata = parse_metadata(form.fields.get("metadata"))
         push_token = form.fields.get("push_token")
         if push_token and rt.notifier is not None:  # registered before the job exists: no race with it

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelq.analysis.registry import validate_name
+from reelq.analysis.registry import validate_request
 from reelq.errors import (
     BadRequest,
     ChecksumMismatch,
@@ -78,6 +78,7 @@ class TusConfig:
     idle_seconds: float
     default_analyzer: str
     disk_reserve_bytes: int
+    extra_analyzers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -125,7 +126,9 @@ class TusUploads:
         self.config = config
         self.instance = new_id()
         self.owner = process_owner(self.instance)
-        self.finisher = Finisher(store, layout, jobs, on_push_token, config.default_analyzer)
+        self.finisher = Finisher(
+            store, layout, jobs, on_push_token, config.default_analyzer, config.extra_analyzers
+        )
         self._holders: dict[str, _Holder] = {}
         self._acquiring: set[str] = set()
 
@@ -153,7 +156,7 @@ class TusUploads:
             raise BadRequest("an empty file is not a video", code="empty_file")
         raw_meta = headers.get("upload-metadata", "")
         meta = parse_upload_metadata(raw_meta)
-        validate_name(meta.get("analyzer") or cfg.default_analyzer)
+        validate_request(meta.get("analyzer"), default=cfg.default_analyzer, extra=cfg.extra_analyzers)
         parse_metadata(meta.get("metadata"))
         if meta.get("push_token") and self.check_push_token is not None:
             self.check_push_token(meta["push_token"])  # a malformed token is refused before any byte

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reelq.analysis.registry import validate_name
+from reelq.analysis.registry import validate_request
 from reelq.errors import Locked, UnsupportedMedia
 from reelq.ids import is_id, new_id
 from reelq.jobs.service import JobService, Upload, parse_metadata
@@ -38,12 +38,14 @@ class Finisher:
         jobs: JobService,
         on_push_token: Callable[[str, str], None] | None,
         default_analyzer: str = "probe",
+        extra_analyzers: tuple[str, ...] = (),
     ) -> None:
         self.store = store
         self.layout = layout
         self.jobs = jobs
         self.on_push_token = on_push_token
         self.default_analyzer = default_analyzer
+        self.extra_analyzers = extra_analyzers
         # upload id → (offset, sha256 of bytes [0, offset)), so the last PATCH need not re-read the file.
         self._hashes: dict[str, tuple[int, Any]] = {}
 
@@ -98,7 +100,9 @@ class Finisher:
                 "the file is not a video container reelq accepts (MP4/MOV/3GP, MKV/WebM, AVI, MPEG-TS)"
             )
         meta = row.metadata
-        analyzer = validate_name(meta.get("analyzer") or self.default_analyzer)
+        analyzer = validate_request(
+            meta.get("analyzer"), default=self.default_analyzer, extra=self.extra_analyzers
+        )
         metadata = parse_metadata(meta.get("metadata"))
         push_token = meta.get("push_token") or None
         if push_token and self.on_push_token is None:

@@ -74,7 +74,7 @@ def main(argv: list[str]) -> int:
     try:
         from reelq.analysis.registry import load
 
-        analyzer = load(spec["analyzer"])
+        analyzer = load(spec["analyzer"], frozenset(spec["allowed"]))
         artifacts = Path(spec["artifacts"])
         artifacts.mkdir(parents=True, exist_ok=True)
         ctx = _PipeContext(spec["job_id"], artifacts, out)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reelq.analysis.registry import available
 from reelq.errors import TransitionConflict
 from reelq.ids import new_id
 from reelq.jobs.models import Job, JobError
@@ -29,6 +30,21 @@ from reelq.uploads.storage import Layout
 log = logging.getLogger("reelq.worker")
 
 CHECK_SECONDS = 0.5  # how often the parent looks at the child, the clock and the cancel flag
+_SECRET_HINTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "_KEY", "DATABASE_URL", "REDIS_URL")
+
+
+def child_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The analysis process's environment: no reelq settings and nothing that looks like a secret.
+
+    An analyzer reads a user's file; whatever it can see could end up in a result.
+    """
+    environ = dict(os.environ) if environ is None else environ
+    return {
+        k: v
+        for k, v in environ.items()
+        if (not k.startswith("REELQ_") or k.startswith("REELQ_TEST_"))
+        and not any(hint in k.upper() for hint in _SECRET_HINTS)
+    }
 
 
 @dataclass
@@ -39,6 +55,8 @@ class WorkerConfig:
     memory_limit_mb: int = 0
     retry_base_seconds: float = 30.0
     shutdown_grace_seconds: float = 30.0
+    # the analyzers this worker will run (see analysis/registry.py); anything else fails the job
+    analyzers: frozenset[str] = field(default_factory=lambda: frozenset(available()))
 
 
 @dataclass
@@ -110,6 +128,13 @@ def execute(job_id: str, deps: WorkerDeps) -> str:
 
 def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[str, Any]) -> str:
     cfg = deps.config
+    if job.analyzer not in cfg.analyzers:
+        event(log, "job.analyzer_refused", logging.WARNING, analyzer=job.analyzer[:64], **fields)
+        err = JobError(
+            "unknown_analyzer", "This server does not offer the analysis this job asked for.", False
+        )
+        _finish(deps, job, lease, JobStatus.FAILED, fields, error=err)
+        return "failed"
     spec = {
         "job_id": job.id,
         "analyzer": job.analyzer,
@@ -117,9 +142,12 @@ def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[st
         "artifacts": str(deps.layout.artifacts_dir(job.user_id, job.id)),
         "work_dir": str(work_dir),
         "memory_limit_mb": cfg.memory_limit_mb,
+        "allowed": sorted(cfg.analyzers),
     }
+    # -I: the working directory and PYTHON* variables do not reach the child's imports.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reelq.worker.child", json.dumps(spec)],
+        [sys.executable, "-I", "-m", "reelq.worker.child", json.dumps(spec)],
+        env=child_env(),
         stdout=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
