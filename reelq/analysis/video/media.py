@@ -47,6 +47,8 @@ def open_media(path: Path) -> av.container.InputContainer:
         raise PermanentJobError("unreadable_media", "The uploaded file is empty.")
     try:
         return av.open(str(path), mode="r", metadata_errors="ignore")
+    except MemoryError:  # the server's memory limit, not a fault of the file
+        raise
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise PermanentJobError(
             "unreadable_media",
