@@ -29,16 +29,10 @@ from reelq.analysis.video.shake import ShakeMeter
 from reelq.analysis.video.summary import summary
 from reelq.analysis.video.thumbnails import ThumbnailPicker, candidate_score
 from reelq.analysis.video.timelines import MAX_JUMP_SECONDS, Layout, Timeline
-from reelq.errors import PermanentJobError
 
 NAME = "video"
 VERSION = "1.1"
 ANALYSIS_LONG_SIDE = 256  # every frame is reduced to this for motion, brightness and cuts
-NO_VIDEO_FRAMES = (
-    "The file has a video track, but the track holds no pictures (the recording may have stopped "
-    "before its first frame was saved)."
-)
-NO_PICTURE = "Not a single picture in this video could be decoded; the file is damaged or incomplete."
 PROGRESS_EVERY = 0.25  # seconds of wall time
 VFR_TOLERANCE = 0.1  # an interval more than 10% off the typical one ...
 VFR_FRACTION = 0.05  # ... in more than 5% of frames makes the clip variable frame rate
@@ -170,9 +164,7 @@ def _analyze(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
                 state = _Pass(ctx, frame.width, frame.height, first.rotation, declared)
             state.video_frame(frame)
         if state is None or first is None:
-            if log.empty_video_track(int(video.frames or 0)):
-                raise PermanentJobError("no_video_frames", NO_VIDEO_FRAMES)
-            raise PermanentJobError("unreadable_media", NO_PICTURE)
+            raise media.no_picture(log, video)
         metadata = media.describe(path, container, video, audio, first)
     return _result(metadata, state, log, audio_meter, declared, ctx)
 

@@ -9,7 +9,14 @@ from typing import Any
 
 import av
 
+from reelq.analysis.video.decode import DecodeLog
 from reelq.errors import PermanentJobError
+
+NO_VIDEO_FRAMES = (
+    "The file has a video track, but the track holds no pictures (the recording may have stopped "
+    "before its first frame was saved)."
+)
+NO_PICTURE = "Not a single picture in this video could be decoded; the file is damaged or incomplete."
 
 # FFmpeg's AVColorTransferCharacteristic values that phones produce.
 _TRANSFER_NAMES = {
@@ -68,6 +75,13 @@ def pick_streams(
         )
     audios = list(container.streams.audio)
     return videos[0], audios[0] if audios else None
+
+
+def no_picture(log: DecodeLog, video: av.video.stream.VideoStream) -> PermanentJobError:
+    """The error for a pass that decoded no picture: an empty track, or a damaged file."""
+    if log.empty_video_track(int(video.frames or 0)):
+        return PermanentJobError("no_video_frames", NO_VIDEO_FRAMES)
+    return PermanentJobError("unreadable_media", NO_PICTURE)
 
 
 def _is_attached_picture(stream: Any) -> bool:
