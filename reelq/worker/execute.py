@@ -34,7 +34,7 @@ CHECK_SECONDS = 0.5  # how often the parent looks at the child, the clock and th
 MAX_RESULT_BYTES = 1024 * 1024
 
 # What the user is told (the details go to the log and the job's events; see _record_detail).
-CRASHED = "The analysis process stopped unexpectedly; it will try again."
+CRASHED = "The analysis process stopped unexpectedly."
 NOT_AN_OBJECT = "The analysis returned something that is not a result; this is not a problem with your video."
 RESULT_TOO_LARGE = "The analysis result is larger than this server stores ({mib:g} MiB)."
 TIME_LIMIT = "The analysis took longer than this server allows ({seconds:g} s)."
