@@ -142,8 +142,14 @@ class Outbox:
             conn.execute(insert(n), rows)
 
     # -- sending ---------------------------------------------------------------------------------
-    def claim(self, channel: str, limit: int, lease_seconds: float) -> list[Notification]:
-        """Due ``pending`` rows and ``sending`` rows whose lease expired → ``sending`` under a new lease."""
+    def claim(
+        self, channel: str, limit: int, lease_seconds: float, max_attempts: int | None = None
+    ) -> list[Notification]:
+        """Due ``pending`` rows and ``sending`` rows whose lease expired → ``sending`` under a new lease.
+
+        With ``max_attempts``, a row that already used them all (its sender kept dying, or the limit
+        was lowered) is given up as ``failed``/``attempts_exhausted`` instead of being claimed forever.
+        """
         t = self.clock()
         lease = new_id()
         due = and_(
@@ -154,6 +160,21 @@ class Outbox:
             ),
         )
         with self.engine.begin() as conn:
+            if max_attempts is not None:
+                spent = conn.execute(
+                    update(n)
+                    .where(due, n.c.attempts >= max_attempts)
+                    .values(
+                        state=State.FAILED.value,
+                        lease_token=None,
+                        lease_until=None,
+                        error_code="attempts_exhausted",
+                        error_message=f"given up after {max_attempts} attempts",
+                        updated_at=t,
+                    )
+                )
+                if spent.rowcount:
+                    event(log, "notify.given_up", logging.WARNING, channel=channel, count=spent.rowcount)
             ids = [r[0] for r in conn.execute(select(n.c.id).where(due).order_by(n.c.id).limit(limit))]
             if not ids:
                 return []

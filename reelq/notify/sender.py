@@ -61,10 +61,14 @@ class PushSender:
         """Send until nothing is due (or ``max_batches``); returns how many rows were handled."""
         handled = batches = 0
         while max_batches is None or batches < max_batches:
-            rows = self.outbox.claim(PUSH, MAX_RECIPIENTS, self.config.lease_seconds)
+            c = self.config
+            rows = self.outbox.claim(PUSH, MAX_RECIPIENTS, c.lease_seconds, c.max_attempts)
             if not rows:
                 break
-            self.send_rows(rows)
+            try:
+                self.send_rows(rows)
+            except Exception as exc:  # never leave the batch stuck in ``sending`` behind one bad row
+                self._failed_unexpectedly(rows, exc)
             handled += len(rows)
             batches += 1
         return handled
@@ -72,22 +76,49 @@ class PushSender:
     def send_rows(self, rows: list[Notification]) -> None:
         found = self.devices.by_ids(r.target_id for r in rows)
         ready: list[tuple[Notification, Device]] = []
+        broken: list[Notification] = []
         with self.engine.begin() as conn:
             for row in rows:
                 device = found.get(row.target_id)
+                try:
+                    size = push_size({**row.payload, "to": device.push_token}) if device else 0
+                except Exception as exc:  # a row written by an older version, or damaged: this row only
+                    event(log, "push.bad_row", logging.ERROR, notification=row.id, error=type(exc).__name__)
+                    broken.append(row)
+                    continue
                 if device is None or not device.active:
                     reason = "device_removed" if device is None else "device_disabled"
                     self.outbox.finish(conn, row, State.SKIPPED, error_code=reason)
-                elif push_size({**row.payload, "to": device.push_token}) > MAX_PUSH_BYTES:
+                elif size > MAX_PUSH_BYTES:
                     msg = f"the payload is over {MAX_PUSH_BYTES} bytes"
                     self.outbox.finish(conn, row, State.FAILED, error_code="MessageTooBig", error_message=msg)
                 else:
                     ready.append((row, device))
+            for row in broken:
+                msg = "the notification could not be built (see the server log)"
+                self.outbox.finish(conn, row, State.FAILED, error_code="internal_error", error_message=msg)
         groups: dict[str | None, list[tuple[Notification, Device]]] = defaultdict(list)
         for row, device in ready:
             groups[device.project].append((row, device))
         for group in groups.values():
-            self._send_group(group, split_allowed=True)
+            try:
+                self._send_group(group, split_allowed=True)
+            except Exception as exc:  # the other groups still go out
+                self._failed_unexpectedly([row for row, _ in group], exc)
+
+    def _failed_unexpectedly(self, rows: list[Notification], exc: Exception) -> None:
+        """Rows still ``sending`` under our lease go back to ``pending`` (or ``failed`` when their
+        attempts are spent); rows already recorded are untouched, since ``finish`` checks the lease."""
+        log.error("push.crashed", extra={"count": len(rows)}, exc_info=exc)
+        message = "the send failed with an internal error (see the server log)"
+        try:
+            with self.engine.begin() as conn:
+                for row in rows:
+                    delay = backoff(row.attempts, self.config.retry_base_seconds)
+                    max_attempts = self.config.max_attempts
+                    self.outbox.retry_later(conn, row, "internal_error", message, delay, max_attempts)
+        except Exception:  # the database itself failed: the leases expire and the rows are claimed again
+            log.exception("push.record_failed")
 
     def _send_group(self, group: list[tuple[Notification, Device]], *, split_allowed: bool) -> None:
         messages = [{**row.payload, "to": device.push_token} for row, device in group]

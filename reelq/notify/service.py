@@ -21,7 +21,7 @@ from reelq.notify.outbox import PUSH, WEBHOOK, Outbox
 from reelq.notify.receipts import ReceiptChecker
 from reelq.notify.sender import PushConfig, PushSender
 from reelq.notify.throttle import SlidingWindow
-from reelq.notify.webhooks import WebhookConfig, WebhookSender, WebhookStore
+from reelq.notify.webhooks import WebhookConfig, WebhookSender, WebhookStore, webhook_client
 
 log = logging.getLogger("reelq.notify")
 
@@ -81,7 +81,7 @@ class Notifier:
             engine,
             outbox,
             hooks,
-            http,
+            webhook_client(),
             WebhookConfig(
                 timeout_seconds=settings.webhook_timeout_seconds,
                 max_failures=settings.webhook_max_failures,
@@ -120,3 +120,4 @@ class Notifier:
 
     def close(self) -> None:
         self.http.close()
+        self.webhook_sender.http.close()

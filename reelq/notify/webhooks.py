@@ -1,25 +1,13 @@
-"""Per-user webhook endpoints, signed the Standard Webhooks way, delivered from the outbox.
-
-Headers: ``webhook-id`` (the outbox row id, the same on every retry so receivers can dedupe),
-``webhook-timestamp`` (unix seconds) and ``webhook-signature: v1,<base64 HMAC-SHA256>`` over
-``"{id}.{timestamp}.{body}"`` keyed with the base64-decoded part of the ``whsec_…`` secret.
-"""
+"""Per-user webhook endpoints, signed the Standard Webhooks way (``signing.py``), delivered from the
+outbox to an address checked and pinned by ``addresses.py``."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import ipaddress
 import json
 import logging
-import secrets
-import socket
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 from sqlalchemy import Connection, Engine, delete, insert, select, update
@@ -29,39 +17,31 @@ from reelq.db.schema import webhooks
 from reelq.errors import BadRequest, NotFound
 from reelq.ids import new_id
 from reelq.logs import event
+from reelq.notify.addresses import (
+    Blocked,
+    InvalidWebhookURL,
+    IPAddress,
+    Resolver,
+    Target,
+    is_public,
+    literal_address,
+    parse_url,
+    pin,
+    system_resolver,
+)
 from reelq.notify.outbox import WEBHOOK, Notification, Outbox, State
 from reelq.notify.sender import backoff
+from reelq.notify.signing import SECRET_PREFIX, TOLERANCE_SECONDS, new_secret, sign, verify
 from reelq.timeutil import now as _now
 from reelq.timeutil import rfc3339
 
+__all__ = ["SECRET_PREFIX", "TOLERANCE_SECONDS", "new_secret", "sign", "verify"]  # the receiver's helpers
+
 log = logging.getLogger("reelq.notify")
 
-SECRET_PREFIX = "whsec_"
-TOLERANCE_SECONDS = 300
 MAX_WEBHOOKS_PER_USER = 20
-
-
-# -- signing (the same recipe a receiver uses; docs/notifications.md) --------------------------------
-def new_secret() -> str:
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
-
-
-def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-
-
-def verify(secret: str, headers: dict[str, str], body: bytes, now: float | None = None) -> bool:
-    """True when one of the ``v1`` signatures matches and the timestamp is within 5 minutes."""
-    h = {k.lower(): v for k, v in headers.items()}
-    msg_id, ts, sigs = h.get("webhook-id"), h.get("webhook-timestamp"), h.get("webhook-signature")
-    if not (msg_id and ts and sigs and ts.isdigit()):
-        return False
-    if abs((now if now is not None else time.time()) - int(ts)) > TOLERANCE_SECONDS:
-        return False
-    expected = sign(secret, msg_id, int(ts), body)
-    return any(hmac.compare_digest(expected, s) for s in sigs.split())
+MAX_URL_LENGTH = 2000
+LOCAL_NAMES = ("localhost",)
 
 
 # -- endpoints -----------------------------------------------------------------------------------------
@@ -96,17 +76,6 @@ def webhook_out(hook: Webhook, *, with_secret: bool = False) -> dict[str, Any]:
     return out
 
 
-class _Blocked(Exception):
-    pass
-
-
-def _literal_not_public(host: str) -> bool:
-    try:
-        return not ipaddress.ip_address(host).is_global
-    except ValueError:
-        return False  # a name: checked when delivering, against what it resolves to then
-
-
 class WebhookStore:
     def __init__(
         self,
@@ -115,39 +84,42 @@ class WebhookStore:
         allow_http: bool = False,
         allow_private: bool = False,
         clock: Callable[[], float] = _now,
+        resolve: Resolver = system_resolver,
+        public: Callable[[IPAddress], bool] = is_public,
     ) -> None:
         self.engine = engine
         self.allow_http = allow_http
         self.allow_private = allow_private
         self.clock = clock
+        self.resolve = resolve
+        self.public = public
 
     def validate_url(self, url: str) -> str:
-        parsed = urlparse(url.strip())
-        local = parsed.hostname in ("localhost", "127.0.0.1", "::1")
-        ok_scheme = parsed.scheme == "https" or (parsed.scheme == "http" and (self.allow_http or local))
-        if not ok_scheme or not parsed.hostname or len(url) > 2000:
+        """The URL, checked with the parser that sends it: 400 ``invalid_webhook_url`` when ``httpx``
+        could not send to it, 400 ``webhook_url_not_public`` for a private literal address (names are
+        checked when delivering, against what they resolve to then)."""
+        raw = url.strip()
+        try:
+            if len(raw) > MAX_URL_LENGTH:
+                raise InvalidWebhookURL(f"the URL is longer than {MAX_URL_LENGTH} characters")
+            parsed = parse_url(raw)
+        except InvalidWebhookURL as exc:
+            raise BadRequest(f"url must be an https:// URL: {exc}", code="invalid_webhook_url") from None
+        host = parsed.raw_host.decode("ascii").lower().rstrip(".")
+        address = literal_address(host)
+        local = host in LOCAL_NAMES or (address is not None and address.is_loopback)
+        if parsed.scheme != "https" and not (self.allow_http or local):
             raise BadRequest("url must be an https:// URL", code="invalid_webhook_url")
-        if not self.allow_private and (local or _literal_not_public(parsed.hostname)):
+        if not self.allow_private and (local or (address is not None and not self.public(address))):
             raise BadRequest(
                 "webhook URLs must point to a public address (REELQ_WEBHOOK_ALLOW_PRIVATE allows others)",
                 code="webhook_url_not_public",
             )
-        return url.strip()
+        return raw
 
-    def address_blocked(self, url: str) -> str | None:
-        """Why delivery to ``url`` is refused right now (its host resolves to a non-public address)."""
-        if self.allow_private:
-            return None
-        host = urlparse(url).hostname or ""
-        try:
-            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-        except OSError:
-            return None  # unresolvable: the request itself will fail and be retried
-        for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-            if not address.is_global:
-                return f"{host} resolves to {address}, which is not a public address"
-        return None
+    def target(self, url: str) -> Target:
+        """Where to connect for ``url`` right now (resolved once, checked, pinned); ``Blocked`` if nowhere."""
+        return pin(url, allow_private=self.allow_private, resolve=self.resolve, public=self.public)
 
     def create(self, user_id: str, url: str) -> Webhook:
         url = self.validate_url(url)
@@ -252,13 +224,27 @@ class WebhookSender:
     def deliver_due(self, max_rows: int | None = None) -> int:
         handled = 0
         while max_rows is None or handled < max_rows:
-            rows = self.outbox.claim(WEBHOOK, 10, self.config.lease_seconds)
+            rows = self.outbox.claim(WEBHOOK, 10, self.config.lease_seconds, self.config.max_attempts)
             if not rows:
                 break
             for row in rows:
-                self.deliver(row)
+                try:
+                    self.deliver(row)
+                except Exception as exc:  # one bad row must never hold back the rows behind it
+                    self._failed_unexpectedly(row, exc)
             handled += len(rows)
         return handled
+
+    def _failed_unexpectedly(self, row: Notification, exc: Exception) -> None:
+        fields: dict[str, Any] = {"job_id": row.job_id, "user_id": row.user_id, "webhook": row.target_id}
+        log.error("webhook.crashed", extra={"notification": row.id, **fields}, exc_info=exc)
+        try:
+            with self.engine.begin() as conn:
+                delay = backoff(row.attempts, self.config.retry_base_seconds)
+                message = "the delivery failed with an internal error (see the server log)"
+                self.outbox.retry_later(conn, row, "internal_error", message, delay, self.config.max_attempts)
+        except Exception:  # the database itself failed: the lease expires and the row is claimed again
+            log.exception("webhook.record_failed", extra={"notification": row.id})
 
     def deliver(self, row: Notification) -> None:
         hook = self.store.get(row.target_id)
@@ -276,17 +262,20 @@ class WebhookSender:
             "webhook-timestamp": str(ts),
             "webhook-signature": sign(hook.secret, row.id, ts, body),
         }
-        error: str | None = self.store.address_blocked(hook.url)
+        error: str | None = None
         try:
-            if error is not None:
-                raise _Blocked
+            target = self.store.target(hook.url)
             resp = self.http.post(
-                hook.url, content=body, headers=headers, timeout=self.config.timeout_seconds
+                target.url,
+                content=body,
+                headers={**headers, "host": target.host_header},
+                timeout=self.config.timeout_seconds,
+                extensions={"sni_hostname": target.sni_hostname} if target.sni_hostname else None,
             )
             if not 200 <= resp.status_code < 300:
                 error = f"HTTP {resp.status_code}"
-        except _Blocked:
-            pass
+        except Blocked as exc:
+            error = str(exc)
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:300]
         with self.engine.begin() as conn:
@@ -306,3 +295,10 @@ class WebhookSender:
             delay = backoff(row.attempts, self.config.retry_base_seconds)
             self.outbox.retry_later(conn, row, "delivery_failed", error, delay, self.config.max_attempts)
             event(log, "webhook.failed", logging.WARNING, error=error, attempt=row.attempts, **fields)
+
+
+def webhook_client() -> httpx.Client:
+    """The client webhooks are sent with: no redirects (a 3xx could point anywhere) and no kept-alive
+    connections, since a connection is opened to a pinned address for one checked name and must not
+    be reused for another name that happens to resolve to the same address."""
+    return httpx.Client(follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0))
