@@ -158,7 +158,7 @@ def test_a_row_that_breaks_delivery_does_not_stop_another_users_webhook(
     bad_job = finish(mallory)  # first, so its row is claimed first, in the same batch
     good_job = finish(victim)
     notifier(api).webhook_sender.deliver_due(max_rows=10)
-    [(headers, body)] = receiver.got
+    [(_, body)] = receiver.got
     assert json.loads(body)["data"]["job_id"] == good_job.id
     [good] = history(api, good_job.id)
     assert good["state"] == "delivered"
@@ -242,9 +242,7 @@ def test_embedded_ipv4_addresses_are_judged_by_what_they_reach(address: str, pub
 @pytest.mark.parametrize(
     "url", ["https://[64:ff9b::7f00:1]/", "https://[2002:7f00:1::]/", "https://[::127.0.0.1]/x"]
 )
-def test_nat64_6to4_and_compatible_literals_are_refused_at_registration(
-    api: TestClient, url: str
-) -> None:
+def test_nat64_6to4_and_compatible_literals_are_refused_at_registration(api: TestClient, url: str) -> None:
     notifier(api).webhooks.allow_private = False
     _, h = new_user(api, "nat")
     r = api.post("/api/webhooks", json={"url": url}, headers=h)
@@ -281,8 +279,9 @@ def test_a_name_resolving_to_a_nat64_address_is_blocked_at_delivery(api: TestCli
     job = finish(user)
     notifier(api).webhook_sender.deliver_due(max_rows=1)
     [row] = history(api, job.id)
-    assert row["state"] == "pending" and "64:ff9b::7f00:1, which is not a public address" in (
-        row["error"]["message"]
+    assert (
+        row["state"] == "pending"
+        and "64:ff9b::7f00:1, which is not a public address" in (row["error"]["message"])
     )
 
 
@@ -402,4 +401,3 @@ def test_verify_returns_false_for_a_malformed_secret_or_body() -> None:
     assert verify("whsec_***", good_headers(), BODY, now=NOW) is False
     assert verify(SECRET, good_headers(), "text, not bytes", now=NOW) is False  # type: ignore[arg-type]
     assert verify(SECRET, {}, BODY, now=NOW) is False
-
