@@ -1,4 +1,4 @@
-"""The Expo push API client (``research/expo_push.md`` §1): httpx, gzip, retries, tolerant parsing.
+"""The Expo push API client (the contract: https://docs.expo.dev/push-notifications/sending-notifications/): httpx, gzip, retries, tolerant parsing.
 
 Only talks HTTP. Persisting tickets, throttling and deciding what an error means for a device is the
 caller's business (``sender.py``, ``receipts.py``).
