@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, update
@@ -35,12 +40,16 @@ class Receiver:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.got: list[tuple[dict[str, str], bytes]] = []
+        self.clients: list[tuple[str, int]] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keeps connections open when the client asks for it
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.got.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                receiver.clients.append(self.client_address[:2])
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -401,3 +410,95 @@ def test_verify_returns_false_for_a_malformed_secret_or_body() -> None:
     assert verify("whsec_***", good_headers(), BODY, now=NOW) is False
     assert verify(SECRET, good_headers(), "text, not bytes", now=NOW) is False  # type: ignore[arg-type]
     assert verify(SECRET, {}, BODY, now=NOW) is False
+
+
+# -- pinning keeps TLS about the name -------------------------------------------------------------------
+def openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A throwaway CA and two server certificates it signed: one for hooks.example, one for other.example."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    d = tmp_path_factory.mktemp("certs")
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test CA",
+            "-keyout", str(d / "ca.key"), "-out", str(d / "ca.pem"))  # fmt: skip
+    for name in ("hooks.example", "other.example"):
+        (d / f"{name}.ext").write_text(f"subjectAltName=DNS:{name}\n")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={name}",
+                "-keyout", str(d / f"{name}.key"), "-out", str(d / f"{name}.csr"))  # fmt: skip
+        openssl("x509", "-req", "-in", str(d / f"{name}.csr"), "-CA", str(d / "ca.pem"),
+                "-CAkey", str(d / "ca.key"), "-CAcreateserial", "-days", "2",
+                "-extfile", str(d / f"{name}.ext"), "-out", str(d / f"{name}.pem"))  # fmt: skip
+    return {"ca": d / "ca.pem", "dir": d}
+
+
+class TLSReceiver(Receiver):
+    def __init__(self, cert: Path, key: Path) -> None:
+        super().__init__("127.0.0.1")
+        self.sni: list[str | None] = []
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        ctx.sni_callback = lambda sock, name, _ctx: self.sni.append(name)  # type: ignore[assignment,func-returns-value]
+        self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+
+
+@pytest.mark.parametrize(("served", "delivered"), [("hooks.example", True), ("other.example", False)])
+def test_a_pinned_https_delivery_uses_the_name_for_sni_and_certificate_checks(
+    api: TestClient, finish: Finish, certs: dict[str, Path], served: str, delivered: bool
+) -> None:
+    d = certs["dir"]
+    server = TLSReceiver(d / f"{served}.pem", d / f"{served}.key")
+    try:
+        user, _ = register_name(api, f"https://hooks.example:{server.port}/hook")
+        store = notifier(api).webhooks
+        store.resolve = ScriptedDNS(["127.0.0.1"])  # allow_private is on: the name still gets pinned
+        sender = notifier(api).webhook_sender
+        trust = ssl.create_default_context(cafile=str(certs["ca"]))
+        sender.http = httpx.Client(verify=trust, limits=httpx.Limits(max_keepalive_connections=0))
+        job = finish(user)
+        sender.deliver_due(max_rows=1)
+        sender.http.close()
+        assert server.sni == ["hooks.example"]  # SNI names the host, not the pinned address
+        [row] = history(api, job.id)
+        if delivered:
+            [(headers, _)] = server.got
+            assert headers["host"] == f"hooks.example:{server.port}" and row["state"] == "delivered"
+        else:  # a certificate for another name is refused although the address is the checked one
+            assert server.got == [] and row["state"] == "pending"
+            assert "CERTIFICATE_VERIFY_FAILED" in row["error"]["message"]
+    finally:
+        server.close()
+
+
+def test_webhook_connections_are_not_reused(api: TestClient, receiver: Receiver, finish: Finish) -> None:
+    """A connection opened to a pinned address for one name must never carry a request for another."""
+    user, _ = register_name(api, receiver.url)
+    finish(user)
+    finish(user)
+    notifier(api).webhook_sender.deliver_due()
+    assert len(receiver.got) == 2 and len(set(receiver.clients)) == 2
+
+
+def test_plain_http_needs_the_setting_or_a_loopback_host_that_private_addresses_allow(
+    api: TestClient,
+) -> None:
+    store = notifier(api).webhooks
+    _, h = new_user(api, "http")
+
+    def code(url: str) -> str | int:
+        r = api.post("/api/webhooks", json={"url": url}, headers=h)
+        return r.status_code if r.status_code == 201 else str(r.json()["code"])
+
+    store.allow_private, store.allow_http = False, False
+    assert code("http://example.com/x") == "invalid_webhook_url"
+    assert code("http://localhost:8080/x") == "webhook_url_not_public"
+    assert code("http://127.0.0.1:8080/x") == "webhook_url_not_public"
+    store.allow_private = True
+    assert code("http://localhost:8080/x") == 201
+    assert code("http://[::1]:8080/x") == 201
+    assert code("http://example.com/x") == "invalid_webhook_url"
+    store.allow_http = True
+    assert code("http://example.com/x") == 201
