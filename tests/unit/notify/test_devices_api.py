@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -145,3 +146,29 @@ def test_another_user_cannot_take_over_a_registered_push_token(api: TestClient, 
     r = api.post("/api/devices", json={"push_token": token}, headers=b)
     assert r.status_code == 201 and r.json()["id"] != mine["id"]
     assert api.get("/api/devices", headers=a).json()["devices"] == []
+
+
+def test_a_tus_upload_naming_another_users_token_completes_without_taking_it(
+    api: TestClient, clip: Path
+) -> None:
+    a, b = login(api, "tusowner"), login(api, "tusother")
+    token = "ExponentPushToken[tus-owned-by-a]"
+    mine = api.post("/api/devices", json={"push_token": token}, headers=a).json()
+    data = clip.read_bytes()
+    tus = {"Tus-Resumable": "1.0.0"}
+    encoded = ",".join(
+        f"{k} {base64.b64encode(v.encode()).decode()}"
+        for k, v in {"filename": "c.mp4", "push_token": token}.items()
+    )
+    r = api.post(
+        "/api/uploads/", headers={**b, **tus, "Upload-Length": str(len(data)), "Upload-Metadata": encoded}
+    )
+    assert r.status_code == 201, r.text
+    r = api.patch(
+        r.headers["location"],
+        headers={**b, **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+        content=data,
+    )
+    assert r.status_code == 204 and r.headers["upload-job-id"]
+    assert api.get("/api/devices", headers=b).json()["devices"] == []
+    assert api.get("/api/devices", headers=a).json()["devices"] == [mine]
