@@ -1,21 +1,23 @@
-"""Send due push notifications: claim ≤100 outbox rows, one Expo request, record every ticket."""
+"""The Expo push channel: claim ≤100 outbox rows, one Expo request, record every ticket."""
 
 from __future__ import annotations
 
 import logging
-import random
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from reelq.jobs.models import Job
 from reelq.logs import event
+from reelq.notify.channels import drain, give_back
 from reelq.notify.devices import Device, DeviceStore
 from reelq.notify.expo import MAX_RECIPIENTS, ExpoClient, ExpoRequestError, ExpoUnavailable, Ticket
 from reelq.notify.outbox import PUSH, Notification, Outbox, State
-from reelq.notify.payload import MAX_PUSH_BYTES, push_size
+from reelq.notify.payload import MAX_PUSH_BYTES, push_message, push_size
+from reelq.notify.retry import backoff
 from reelq.notify.throttle import SlidingWindow
 from reelq.timeutil import now as _now
 
@@ -32,13 +34,13 @@ class PushConfig:
     max_attempts: int = 8
     retry_base_seconds: float = 10.0
     receipt_delay_seconds: float = 900.0
-
-
-def backoff(attempts: int, base: float, cap: float = 3600.0) -> float:
-    return float(min(cap, base * 2 ** max(0, attempts - 1) * random.uniform(0.5, 1.5)))
+    url_template: str = "reelq://results/{job_id}"
+    collapse: bool = False
 
 
 class PushSender:
+    name = PUSH
+
     def __init__(
         self,
         engine: Engine,
@@ -57,21 +59,40 @@ class PushSender:
         self.config = config
         self.clock = clock
 
+    def targets(self, conn: Connection, user_id: str) -> list[str]:
+        return self.devices.active_ids(conn, user_id)
+
+    def payload(self, job: Job, event: str) -> dict[str, Any]:
+        return push_message(job, self.config.url_template, collapse=self.config.collapse)
+
+    def deliver_due(self, max_rows: int | None = None, max_batches: int | None = None) -> int:
+        c = self.config
+        return drain(
+            self.outbox,
+            PUSH,
+            batch=MAX_RECIPIENTS,
+            lease_seconds=c.lease_seconds,
+            max_attempts=c.max_attempts,
+            send=self.send_rows,
+            give_back=self._give_back,
+            max_rows=max_rows,
+            max_batches=max_batches,
+        )
+
     def send_due(self, max_batches: int | None = None) -> int:
-        """Send until nothing is due (or ``max_batches``); returns how many rows were handled."""
-        handled = batches = 0
-        while max_batches is None or batches < max_batches:
-            c = self.config
-            rows = self.outbox.claim(PUSH, MAX_RECIPIENTS, c.lease_seconds, c.max_attempts)
-            if not rows:
-                break
-            try:
-                self.send_rows(rows)
-            except Exception as exc:  # never leave the batch stuck in ``sending`` behind one bad row
-                self._failed_unexpectedly(rows, exc)
-            handled += len(rows)
-            batches += 1
-        return handled
+        """Send until nothing is due (or ``max_batches`` requests); returns how many rows were handled."""
+        return self.deliver_due(max_batches=max_batches)
+
+    def _give_back(self, rows: list[Notification], exc: Exception) -> None:
+        c = self.config
+        give_back(
+            self.engine,
+            self.outbox,
+            rows,
+            exc,
+            retry_base_seconds=c.retry_base_seconds,
+            max_attempts=c.max_attempts,
+        )
 
     def send_rows(self, rows: list[Notification]) -> None:
         found = self.devices.by_ids(r.target_id for r in rows)
@@ -104,21 +125,7 @@ class PushSender:
             try:
                 self._send_group(group, split_allowed=True)
             except Exception as exc:  # the other groups still go out
-                self._failed_unexpectedly([row for row, _ in group], exc)
-
-    def _failed_unexpectedly(self, rows: list[Notification], exc: Exception) -> None:
-        """Rows still ``sending`` under our lease go back to ``pending`` (or ``failed`` when their
-        attempts are spent); rows already recorded are untouched, since ``finish`` checks the lease."""
-        log.error("push.crashed", extra={"count": len(rows)}, exc_info=exc)
-        message = "the send failed with an internal error (see the server log)"
-        try:
-            with self.engine.begin() as conn:
-                for row in rows:
-                    delay = backoff(row.attempts, self.config.retry_base_seconds)
-                    max_attempts = self.config.max_attempts
-                    self.outbox.retry_later(conn, row, "internal_error", message, delay, max_attempts)
-        except Exception:  # the database itself failed: the leases expire and the rows are claimed again
-            log.exception("push.record_failed")
+                self._give_back([row for row, _ in group], exc)
 
     def _send_group(self, group: list[tuple[Notification, Device]], *, split_allowed: bool) -> None:
         messages = [{**row.payload, "to": device.push_token} for row, device in group]

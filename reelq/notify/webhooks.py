@@ -1,24 +1,18 @@
-"""Per-user webhook endpoints, signed the Standard Webhooks way (``signing.py``), delivered from the
-outbox to an address checked and pinned by ``addresses.py``."""
+"""Per-user webhook endpoints: registration (with the URL checks of ``addresses.py``), listing, and the
+failure count that disables an endpoint. Signing is ``signing.py``; delivery is ``webhook_sender.py``."""
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from reelq import __version__
 from reelq.db.schema import webhooks
 from reelq.errors import BadRequest, NotFound
 from reelq.ids import new_id
-from reelq.logs import event
 from reelq.notify.addresses import (
-    Blocked,
     InvalidWebhookURL,
     IPAddress,
     Resolver,
@@ -29,15 +23,11 @@ from reelq.notify.addresses import (
     pin,
     system_resolver,
 )
-from reelq.notify.outbox import WEBHOOK, Notification, Outbox, State
-from reelq.notify.sender import backoff
 from reelq.notify.signing import SECRET_PREFIX, TOLERANCE_SECONDS, new_secret, sign, verify
 from reelq.timeutil import now as _now
 from reelq.timeutil import rfc3339
 
 __all__ = ["SECRET_PREFIX", "TOLERANCE_SECONDS", "new_secret", "sign", "verify"]  # the receiver's helpers
-
-log = logging.getLogger("reelq.notify")
 
 MAX_WEBHOOKS_PER_USER = 20
 MAX_URL_LENGTH = 2000
@@ -192,113 +182,3 @@ class WebhookStore:
             .values(disabled_at=self.clock())
         )
         return bool(res.rowcount)
-
-
-# -- delivery ------------------------------------------------------------------------------------------
-@dataclass
-class WebhookConfig:
-    timeout_seconds: float = 10.0
-    max_failures: int = 10
-    max_attempts: int = 8
-    retry_base_seconds: float = 10.0
-    lease_seconds: float = 60.0
-
-
-class WebhookSender:
-    def __init__(
-        self,
-        engine: Engine,
-        outbox: Outbox,
-        store: WebhookStore,
-        http: httpx.Client,
-        config: WebhookConfig,
-        clock: Callable[[], float] = _now,
-    ) -> None:
-        self.engine = engine
-        self.outbox = outbox
-        self.store = store
-        self.http = http
-        self.config = config
-        self.clock = clock
-
-    def deliver_due(self, max_rows: int | None = None) -> int:
-        handled = 0
-        while max_rows is None or handled < max_rows:
-            rows = self.outbox.claim(WEBHOOK, 10, self.config.lease_seconds, self.config.max_attempts)
-            if not rows:
-                break
-            for row in rows:
-                try:
-                    self.deliver(row)
-                except Exception as exc:  # one bad row must never hold back the rows behind it
-                    self._failed_unexpectedly(row, exc)
-            handled += len(rows)
-        return handled
-
-    def _failed_unexpectedly(self, row: Notification, exc: Exception) -> None:
-        fields: dict[str, Any] = {"job_id": row.job_id, "user_id": row.user_id, "webhook": row.target_id}
-        log.error("webhook.crashed", extra={"notification": row.id, **fields}, exc_info=exc)
-        try:
-            with self.engine.begin() as conn:
-                delay = backoff(row.attempts, self.config.retry_base_seconds)
-                message = "the delivery failed with an internal error (see the server log)"
-                self.outbox.retry_later(conn, row, "internal_error", message, delay, self.config.max_attempts)
-        except Exception:  # the database itself failed: the lease expires and the row is claimed again
-            log.exception("webhook.record_failed", extra={"notification": row.id})
-
-    def deliver(self, row: Notification) -> None:
-        hook = self.store.get(row.target_id)
-        fields: dict[str, Any] = {"job_id": row.job_id, "user_id": row.user_id, "webhook": row.target_id}
-        if hook is None or hook.disabled_at is not None:
-            with self.engine.begin() as conn:
-                self.outbox.finish(conn, row, State.SKIPPED, error_code="endpoint_disabled")
-            return
-        body = json.dumps(row.payload, separators=(",", ":")).encode()
-        ts = int(self.clock())
-        headers = {
-            "content-type": "application/json",
-            "user-agent": f"reelq-webhooks/{__version__}",
-            "webhook-id": row.id,
-            "webhook-timestamp": str(ts),
-            "webhook-signature": sign(hook.secret, row.id, ts, body),
-        }
-        error: str | None = None
-        try:
-            target = self.store.target(hook.url)
-            resp = self.http.post(
-                target.url,
-                content=body,
-                headers={**headers, "host": target.host_header},
-                timeout=self.config.timeout_seconds,
-                extensions={"sni_hostname": target.sni_hostname} if target.sni_hostname else None,
-            )
-            if not 200 <= resp.status_code < 300:
-                error = f"HTTP {resp.status_code}"
-        except Blocked as exc:
-            error = str(exc)
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:300]
-        with self.engine.begin() as conn:
-            if error is None:
-                self.outbox.finish(conn, row, State.DELIVERED, sent_at=self.clock(), error_code=None)
-                self.store.record(conn, hook.id, None, self.config.max_failures)
-                event(log, "webhook.delivered", event_type=row.event, **fields)
-                return
-            disabled = self.store.record(conn, hook.id, error, self.config.max_failures)
-            if disabled:
-                self.outbox.finish(
-                    conn, row, State.FAILED, error_code="endpoint_disabled", error_message=error
-                )
-                self.outbox.fail_pending_for_target(conn, WEBHOOK, hook.id, "endpoint_disabled")
-                event(log, "webhook.disabled", logging.WARNING, error=error, **fields)
-                return
-            delay = backoff(row.attempts, self.config.retry_base_seconds)
-            self.outbox.retry_later(conn, row, "delivery_failed", error, delay, self.config.max_attempts)
-            event(log, "webhook.failed", logging.WARNING, error=error, attempt=row.attempts, **fields)
-
-
-def webhook_client() -> httpx.Client:
-    """The client webhooks are sent with: no redirects (a 3xx could point anywhere) and no kept-alive
-    connections, since a connection is opened to a pinned address for one checked name and must not
-    be reused for another name that happens to resolve to the same address."""
-    return httpx.Client(follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0))
