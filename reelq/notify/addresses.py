@@ -136,6 +136,8 @@ def pin(
     if not allow_private:
         for address in answers:
             if not public(address):
+                if literal is not None:
+                    raise Blocked(f"{address} is not a public address")
                 raise Blocked(f"{host} resolves to {address}, which is not a public address")
     chosen = str(answers[0])
     return Target(
