@@ -117,7 +117,9 @@ class Settings(BaseSettings):
         10, ge=1, description="A webhook endpoint is disabled after this many failures in a row."
     )
     webhook_allow_http: bool = Field(
-        False, description="Accept plain http:// webhook URLs (always allowed for localhost)."
+        False,
+        description="Accept plain http:// webhook URLs for any host (without it, http:// is accepted only "
+        "for loopback hosts, and those only with REELQ_WEBHOOK_ALLOW_PRIVATE).",
     )
     webhook_allow_private: bool = Field(
         False,
