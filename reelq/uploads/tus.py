@@ -14,36 +14,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelq.analysis.registry import validate_request
 from reelq.errors import (
     BadRequest,
     ChecksumMismatch,
     Conflict,
     Gone,
-    InsufficientStorage,
     Locked,
     NotFound,
-    UnsupportedMedia,
     UploadTooLarge,
 )
+from reelq.files import Layout
 from reelq.ids import is_id, new_id
-from reelq.jobs.service import JobService, parse_metadata
 from reelq.logs import event
 from reelq.uploads import tus_io
+from reelq.uploads.intake import Intake
+from reelq.uploads.pace import Pace, TooSlow
 from reelq.uploads.sniff import SNIFF_BYTES
-from reelq.uploads.storage import Layout
 from reelq.uploads.tus_finish import Finisher
 from reelq.uploads.tus_headers import (
     CHECKSUM_ALGORITHMS,
-    OFFSET_STREAM,
     TUS_EXTENSIONS,
     TUS_VERSION,
     Checksum,
@@ -76,9 +72,6 @@ class TusConfig:
     max_incomplete_bytes: int
     lock_seconds: float
     idle_seconds: float
-    default_analyzer: str
-    disk_reserve_bytes: int
-    extra_analyzers: tuple[str, ...] = ()
 
 
 @dataclass
@@ -114,21 +107,16 @@ class TusUploads:
         self,
         store: TusStore,
         layout: Layout,
-        jobs: JobService,
+        intake: Intake,
         config: TusConfig,
-        *,
-        on_push_token: Callable[[str, str], None] | None = None,
-        check_push_token: Callable[[str], object] | None = None,
     ) -> None:
-        self.check_push_token = check_push_token
         self.store = store
         self.layout = layout
+        self.intake = intake
         self.config = config
         self.instance = new_id()
         self.owner = process_owner(self.instance)
-        self.finisher = Finisher(
-            store, layout, jobs, on_push_token, config.default_analyzer, config.extra_analyzers
-        )
+        self.finisher = Finisher(store, layout, intake)
         self._holders: dict[str, _Holder] = {}
         self._acquiring: set[str] = set()
 
@@ -156,24 +144,16 @@ class TusUploads:
             raise BadRequest("an empty file is not a video", code="empty_file")
         raw_meta = headers.get("upload-metadata", "")
         meta = parse_upload_metadata(raw_meta)
-        validate_request(meta.get("analyzer"), default=cfg.default_analyzer, extra=cfg.extra_analyzers)
-        parse_metadata(meta.get("metadata"))
-        if meta.get("push_token") and self.check_push_token is not None:
-            self.check_push_token(meta["push_token"])  # a malformed token is refused before any byte
+        self.intake.prepare(meta)  # the same checks as multipart, before any byte
         content_length = _content_length(headers)
         with_body = bool(content_length) or "transfer-encoding" in headers
         checksum: Checksum | None = None
         if with_body:
-            if headers.get("content-type", "").split(";")[0].strip().lower() != OFFSET_STREAM:
-                raise UnsupportedMedia(
-                    f"data sent with the creation request needs Content-Type: {OFFSET_STREAM}",
-                    code="unsupported_content_type",
-                )
+            check_content_type(headers)
             checksum = parse_checksum(headers.get("upload-checksum"))
             if content_length is not None and content_length > length:
                 raise UploadTooLarge("the body is longer than Upload-Length", code="exceeds_upload_length")
-        if await asyncio.to_thread(self.layout.free_bytes) < cfg.disk_reserve_bytes + length:
-            raise InsufficientStorage("the server is low on disk space; try again later")
+        await asyncio.to_thread(self.intake.check_space, length)
         upload_id = new_id()
         token = new_id() if with_body else None
         row = await asyncio.to_thread(
@@ -405,17 +385,18 @@ class TusUploads:
         renew_at = time.monotonic() + cfg.lock_seconds / 3
         interrupted: str | None = None
         reader = aiter(body)
+        pace = Pace(cfg.idle_seconds)  # a stopped or trickling body ends; what it brought is kept
         while True:
             if holder.takeover:
                 interrupted = "takeover"
                 break
             try:
-                async with asyncio.timeout(cfg.idle_seconds) as holder.timeout:
+                async with asyncio.timeout(pace.timeout()) as holder.timeout:
                     chunk = await anext(reader)
             except StopAsyncIteration:
                 break
             except TimeoutError:
-                interrupted = "takeover" if holder.takeover else "idle"
+                interrupted = "takeover" if holder.takeover else pace.expired().reason
                 break
             except BodyInterrupted:
                 interrupted = "disconnect"
@@ -432,6 +413,11 @@ class TusUploads:
                 )
             pending.append(chunk)
             pending_len += len(chunk)
+            try:
+                pace.arrived(len(chunk))
+            except TooSlow as exc:
+                interrupted = exc.reason
+                break
             if pending_len < BATCH_BYTES:
                 continue
             pos = await asyncio.to_thread(tus_io.write_at, fd, pending, pos, hashers)
@@ -465,14 +451,8 @@ class TusUploads:
 
     async def _sniff(self, row: TusUpload, token: str, fd: int) -> bool:
         """Refuse a non-video as soon as its first bytes are in, not after the whole file."""
-        if await asyncio.to_thread(tus_io.sniff_head, fd) is not None:
-            return True
-        await asyncio.to_thread(self.store.end, row.id, UploadState.REJECTED, token=token)
-        await asyncio.to_thread(self.finisher.remove_data, row.id)
-        event(log, "tus.rejected", upload_id=row.id, user_id=row.user_id)
-        raise UnsupportedMedia(
-            "the file is not a video container reelq accepts (MP4/MOV/3GP, MKV/WebM, AVI, MPEG-TS)"
-        )
+        await asyncio.to_thread(self.finisher.require_video, row, token, fd)
+        return True
 
     async def _commit(self, row: TusUpload, token: str, offset: int, *, release: bool) -> TusUpload:
         ok = await asyncio.to_thread(
@@ -504,10 +484,3 @@ class TusUploads:
 def _content_length(headers: Mapping[str, str]) -> int | None:
     value = headers.get("content-length")
     return None if value is None else parse_nonnegative(value, "Content-Length")
-
-
-def checksum_header(algorithm: str, data: bytes) -> str:
-    """``Upload-Checksum`` value for ``data`` (for tests and tools)."""
-    import base64
-
-    return f"{algorithm} {base64.b64encode(hashlib.new(algorithm, data).digest()).decode()}"

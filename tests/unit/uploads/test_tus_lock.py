@@ -142,7 +142,7 @@ async def test_bytes_past_the_committed_offset_are_dropped(tus: TusUploads, user
     with tus.finisher.data_path(uid).open("ab") as fh:  # written but never committed (a crash)
         fh.write(b"garbage" * 100)
     resp = await patch(tus, user, uid, 5000, body(video[5000:]))
-    job = tus.finisher.jobs.get(user, resp.headers["Upload-Job-Id"])
+    job = tus.intake.service.get(user, resp.headers["Upload-Job-Id"])
     assert job.file_sha256 == hashlib.sha256(video).hexdigest()
 
 
@@ -168,16 +168,16 @@ async def test_crash_after_the_job_insert_replays_the_same_job(
 ) -> None:
     uid = await new_upload(tus, user, len(video))
     await patch(tus, user, uid, 0, body(video[:-1]))
-    original = tus.finisher.jobs.submit
+    original = tus.intake.service.submit
 
     def submit_then_die(*args, **kwargs):  # type: ignore[no-untyped-def]
         original(*args, **kwargs)
         raise OSError("power cut after the job row was committed")
 
-    tus.finisher.jobs.submit = submit_then_die  # type: ignore[method-assign]
+    tus.intake.service.submit = submit_then_die  # type: ignore[method-assign]
     with pytest.raises(OSError):
         await patch(tus, user, uid, len(video) - 1, body(video[-1:]))
-    tus.finisher.jobs.submit = original  # type: ignore[method-assign]
+    tus.intake.service.submit = original  # type: ignore[method-assign]
     row = runtime.tus.store.get(uid)
     assert row is not None and row.state is UploadState.RECEIVING and row.offset == len(video)
     resp = await patch(tus, user, uid, len(video), body())
