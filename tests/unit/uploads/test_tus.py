@@ -412,7 +412,9 @@ def test_tiny_non_video_is_refused_on_the_final_patch(c: TestClient, auth: dict[
     assert jobs_of(c, auth) == []
 
 
-def test_push_token_registers_a_device_and_is_not_kept_in_metadata(c: TestClient, auth: dict[str, str], video: bytes) -> None:
+def test_push_token_registers_a_device_and_is_not_kept_in_metadata(
+    c: TestClient, auth: dict[str, str], video: bytes
+) -> None:
     token = "ExponentPushToken[abcdefghijklmnop]"
     r = c.post(
         "/api/uploads/",
