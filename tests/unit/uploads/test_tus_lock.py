@@ -16,7 +16,7 @@ from reelq.db.schema import tus_uploads
 from reelq.errors import Conflict, Locked
 from reelq.runtime import Runtime
 from reelq.testing import make_clip
-from reelq.uploads import tus as tus_module
+from reelq.uploads import tus_lock
 from reelq.uploads.tus import TusUploads
 from reelq.uploads.tus_finish import idempotency_key
 from reelq.uploads.tus_store import UploadState
@@ -73,7 +73,7 @@ async def test_second_patch_while_one_is_receiving_gets_423(tus: TusUploads, use
 async def test_stalled_patch_is_taken_over_quickly_without_stalling_the_loop(
     tus: TusUploads, user: str, video: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tus_module, "STALL_SECONDS", 0.3)
+    monkeypatch.setattr(tus_lock, "STALL_SECONDS", 0.3)
     uid = await new_upload(tus, user, len(video))
     other = await new_upload(tus, user, len(video))
     stranded = asyncio.create_task(patch(tus, user, uid, 0, body(video[:3000], hang=asyncio.Event())))
@@ -96,7 +96,7 @@ async def test_stalled_patch_is_taken_over_quickly_without_stalling_the_loop(
 async def test_patch_with_stale_offset_takes_over_then_gets_409(
     tus: TusUploads, user: str, video: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tus_module, "STALL_SECONDS", 0.3)
+    monkeypatch.setattr(tus_lock, "STALL_SECONDS", 0.3)
     uid = await new_upload(tus, user, len(video))
     stranded = asyncio.create_task(patch(tus, user, uid, 0, body(video[:3000], hang=asyncio.Event())))
     await asyncio.sleep(0.5)
