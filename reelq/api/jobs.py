@@ -114,6 +114,7 @@ def get_artifact(job_id: str, name: str, user: UserDep, rt: RuntimeDep) -> FileR
     "/jobs/{job_id}/events",
     summary="Server-sent events of status and progress until the job ends",
     response_class=StreamingResponse,
+    responses={429: {"model": Problem, "description": "Too many open event streams and long polls"}},
 )
 async def job_events(job_id: str, request: Request, user: UserDep, rt: RuntimeDep) -> StreamingResponse:
     job = await run_in_threadpool(rt.service.get, user.id, job_id)
