@@ -17,7 +17,7 @@ from reelq.app import create_app
 from reelq.jobs.states import JobStatus
 from reelq.runtime import Runtime
 
-from support import fast_settings, make_user
+from support import fast_settings, make_user, wait_for
 
 
 def rt_of(client: TestClient) -> Runtime:
@@ -28,6 +28,10 @@ def submit(client: TestClient, auth: dict[str, str], clip: Path) -> str:
     r = client.post("/api/upload", headers=auth, files={"video": ("clip.mp4", clip.read_bytes())})
     assert r.status_code == 202, r.text
     return str(r.json()["job_id"])
+
+
+def etag(client: TestClient, auth: dict[str, str], job_id: str) -> str:
+    return client.get(f"/api/results/job/{job_id}", headers=auth).headers["etag"]  # type: ignore[no-any-return]
 
 
 def user_id(client: TestClient) -> str:
@@ -103,23 +107,26 @@ def test_wait_returns_at_the_first_change_and_until_done_at_the_end(
     auth = make_user(app_client)
     rt = rt_of(app_client)
 
-    def run_then_end(job_id: str) -> None:
+    def run(job_id: str, *, end: bool) -> None:
         time.sleep(0.4)
         rt.store.claim(job_id, "lease", "test", 30)  # queued → processing
-        time.sleep(0.8)
-        rt.store.finish(job_id, "lease", JobStatus.COMPLETED, result={"ok": True})
+        if end:
+            time.sleep(0.8)
+            rt.store.finish(job_id, "lease", JobStatus.COMPLETED, result={"ok": True})
 
     first = submit(app_client, auth, clip)
-    threading.Thread(target=run_then_end, args=(first,)).start()
-    r = app_client.get(f"/api/results/job/{first}?wait=20", headers=auth)
+    queued = {**auth, "If-None-Match": etag(app_client, auth, first)}
+    threading.Thread(target=run, args=(first,), kwargs={"end": False}).start()
+    r = app_client.get(f"/api/results/job/{first}?wait=20", headers=queued)
     assert r.json()["status"] == "processing"
 
     second = submit(app_client, auth, clip)
-    threading.Thread(target=run_then_end, args=(second,)).start()
+    queued = {**auth, "If-None-Match": etag(app_client, auth, second)}
+    threading.Thread(target=run, args=(second,), kwargs={"end": True}).start()
     t = time.monotonic()
-    r = app_client.get(f"/api/results/job/{second}?wait=20&until=done", headers=auth)
+    r = app_client.get(f"/api/results/job/{second}?wait=20&until=done", headers=queued)
     assert r.json()["status"] == "completed" and r.json()["result"] == {"ok": True}
-    assert time.monotonic() - t < 10
+    assert time.monotonic() - t < 15
     bad = app_client.get(f"/api/results/job/{second}?wait=1&until=forever", headers=auth)
     assert bad.status_code == 400
 
@@ -150,7 +157,13 @@ def test_open_streams_and_long_polls_are_capped_per_user(app_client: TestClient,
     threads = [threading.Thread(target=sse), threading.Thread(target=long_poll)]
     for thread in threads:
         thread.start()
-    time.sleep(1.0)  # both are open (REELQ_MAX_STREAMS_PER_USER=2)
+    uid = user_id(app_client)
+
+    def both_open() -> bool:
+        slots = getattr(app_client.app.state, "stream_slots", None)
+        return slots is not None and slots.open.get(uid) == 2  # REELQ_MAX_STREAMS_PER_USER=2
+
+    wait_for(both_open, 30, 0.05, "two open streams")
     over = app_client.get(f"/api/results/job/{job_id}?wait=5", headers=auth)
     assert over.status_code == 429 and over.json()["code"] == "too_many_streams"
     assert over.headers["retry-after"]
