@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         description="Deliver webhooks to loopback/private/link-local addresses (off: users cannot reach "
         "services inside your network).",
     )
+    max_streams_per_user: int = Field(
+        16,
+        ge=1,
+        description="Event streams and `?wait=` long polls one user may hold open at once per process "
+        "(429 beyond).",
+    )
 
     @field_validator("analyzer")
     @classmethod
