@@ -94,7 +94,7 @@ class WebhookStore:
                 raise InvalidWebhookURL(f"the URL is longer than {MAX_URL_LENGTH} characters")
             parsed = parse_url(raw)
         except InvalidWebhookURL as exc:
-            raise BadRequest(f"url must be an https:// URL: {exc}", code="invalid_webhook_url") from None
+            raise BadRequest(f"url is not a usable webhook URL: {exc}", code="invalid_webhook_url") from None
         host = parsed.raw_host.decode("ascii").lower().rstrip(".")
         address = literal_address(host)
         local = host in LOCAL_NAMES or (address is not None and address.is_loopback)
