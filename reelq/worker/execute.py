@@ -125,7 +125,9 @@ def execute(job_id: str, deps: WorkerDeps) -> str:
     }
     event(log, "job.claimed", worker=deps.worker_id, analyzer=job.analyzer, **fields)
 
-    work_dir = deps.layout.job_dir(job.user_id, job.id) / f"attempt-{job.attempts}"
+    # Named after the lease too: a released attempt does not count, so the next claim has the same number,
+    # and the worker that let go must not clear the next one's directory while it tidies up.
+    work_dir = deps.layout.job_dir(job.user_id, job.id) / f"attempt-{job.attempts}-{lease[-8:]}"
     shutil.rmtree(work_dir, ignore_errors=True)
     work_dir.mkdir(parents=True)
     try:
