@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support import Server, base_env, cli, poll_job, wait_for
+from support import Server, base_env, cli, free_port, poll_job, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -195,3 +197,26 @@ def test_shutdown_says_it_waits_for_running_jobs(servers: list[Server], tmp_path
     server.stop()
     log = (tmp_path / "serve.log").read_text()
     assert "waiting up to 10 s for 1 running job(s)" in log, log[-2000:]
+
+
+def test_uvicorn_workers_start_one_embedded_worker(tmp_path: Path) -> None:
+    """`uvicorn --workers 2`, as users run it: two HTTP processes, one of them runs jobs."""
+    env = base_env(tmp_path / "data")
+    port = free_port()
+    log = tmp_path / "uvicorn.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "reelq.app:create_app", "--workers", "2"]
+            + ["--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_for(lambda: log.read_text().count("Application startup complete") == 2, 60, what="2 processes")
+        text = log.read_text()
+        assert text.count("embedded worker skipped") == 1, text
+        assert text.count("worker.started") == 1, text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
