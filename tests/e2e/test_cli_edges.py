@@ -57,7 +57,12 @@ def test_users_create_says_which_database_and_warns_when_new(tmp_path: Path) -> 
     elsewhere.mkdir()
     rel = {**env, "REELQ_DATA_DIR": "reelq-data"}
     r = subprocess.run(
-        [*REELQ, "users", "create", "carol"], env=rel, cwd=elsewhere, capture_output=True, text=True, timeout=60
+        [*REELQ, "users", "create", "carol"],
+        env=rel,
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert r.returncode == 0
     assert str(elsewhere / "reelq-data" / "reelq.db") in r.stderr
@@ -80,7 +85,9 @@ def test_jobs_list_header_empty_and_json(tmp_path: Path, clip: Path) -> None:
         token = cli(env, "users", "create", "alice").stdout.strip()
         auth = {"Authorization": f"Bearer {token}"}
         with clip.open("rb") as f:
-            r = httpx.post(f"{server.url}/api/upload", headers=auth, files={"video": ("c.mp4", f)}, timeout=30)
+            r = httpx.post(
+                f"{server.url}/api/upload", headers=auth, files={"video": ("c.mp4", f)}, timeout=30
+            )
         job_id = r.json()["job_id"]
         poll_job(server.url, auth, job_id, {"completed"})
     finally:
@@ -126,3 +133,33 @@ def test_dev_help_lists_the_reelq_commands() -> None:
     assert "./dev serve" in out
     for command in ("users", "jobs", "doctor", "worker", "sample-clip"):
         assert command in out, out
+
+
+def test_readme_quick_start_runs_as_written(tmp_path: Path) -> None:
+    """The second block of the quick start, run by bash against a real `./dev serve`, jq included."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("Then, in another terminal")
+    block = readme[
+        readme.index("```sh\n", start) + 6 : readme.index("```", readme.index("```sh\n", start) + 6)
+    ]
+    env = base_env(tmp_path / "data")
+    server = Server(env, "serve", log=tmp_path / "serve.log").start()
+    try:
+        # run from the checkout, as the README says; only the port and the clip's place differ
+        script = block.replace("127.0.0.1:8000", f"127.0.0.1:{server.port}")
+        script = script.replace("swing.mp4", str(tmp_path / "swing.mp4"))
+        r = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        server.stop()
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] in ('"processing"', '"completed"', '"queued"'), r.stdout
+    assert lines[1].split()[:2] == ["JOB", "STATUS"]
+    assert (tmp_path / "swing.mp4").stat().st_size > 10_000
