@@ -1,4 +1,4 @@
-"""The edges of a real `reelq serve`: request-head limits, file modes, the request log, one embedded worker."""
+"""The edges of a real `reelq serve`: request-head limits, file modes, request log, one embedded worker."""
 
 from __future__ import annotations
 
@@ -204,10 +204,10 @@ def test_uvicorn_workers_start_one_embedded_worker(tmp_path: Path) -> None:
     env = base_env(tmp_path / "data")
     port = free_port()
     log = tmp_path / "uvicorn.log"
+    args = ["-m", "uvicorn", "--factory", "reelq.app:create_app", "--workers", "2", "--port", str(port)]
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "reelq.app:create_app", "--workers", "2"]
-            + ["--port", str(port)],
+            [sys.executable, *args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
