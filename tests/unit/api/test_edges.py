@@ -23,7 +23,9 @@ def _client(data: Path, **overrides: object) -> TestClient:
 
 
 def test_cors_is_off_unless_origins_are_configured(tmp_path: Path) -> None:
-    with _client(tmp_path / "a", cors_origins=[]) as c:
+    settings = Settings(data_dir=tmp_path / "a", embedded_worker=False)  # the defaults
+    assert settings.cors_origins == []
+    with TestClient(create_app(settings)) as c:
         r = c.options("/api/upload", headers={"Origin": "https://evil.example", **PREFLIGHT})
         assert "access-control-allow-origin" not in r.headers
         r = c.get("/healthz", headers={"Origin": "https://evil.example"})
