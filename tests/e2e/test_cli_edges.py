@@ -89,7 +89,7 @@ def test_jobs_list_header_empty_and_json(tmp_path: Path, clip: Path) -> None:
                 f"{server.url}/api/upload", headers=auth, files={"video": ("c.mp4", f)}, timeout=30
             )
         job_id = r.json()["job_id"]
-        poll_job(server.url, auth, job_id, {"completed"})
+        poll_job(server.url, auth, job_id, {"completed"}, timeout=180)
     finally:
         server.stop()
     out = cli(env, "jobs", "list").stdout.splitlines()
