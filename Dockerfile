@@ -1,4 +1,5 @@
-# reelq: one image for the API (`reelq serve --no-worker`) and the workers (`reelq worker`).
+# reelq: one image. A bare `docker run -p 8000:8000 -v reelq-data:/data reelq` is a complete server (API plus
+# embedded worker); compose.yaml runs the same image as an API (`reelq serve --no-worker`) and workers.
 # PyAV and opencv-python-headless wheels bundle their native libraries; nothing else to install.
 FROM python:3.11-slim
 
@@ -20,5 +21,6 @@ RUN uv sync --frozen --no-dev
 USER reelq
 VOLUME ["/data"]
 EXPOSE 8000
-# tini-style init comes from `init: true` in compose.yaml: SIGTERM reaches reelq, which hands back leases.
-CMD ["reelq", "serve", "--no-worker"]
+# tini-style init comes from `init: true` in compose.yaml (or `docker run --init`): SIGTERM reaches reelq,
+# which lets running jobs finish for a few seconds and hands back the leases of the others.
+CMD ["reelq", "serve", "--host", "0.0.0.0"]

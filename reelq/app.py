@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,9 +13,17 @@ from starlette.concurrency import run_in_threadpool
 from reelq import __version__, logs
 from reelq.api import devices, errors, jobs, notifications, openapi, polling, service, tus, upload, webhooks
 from reelq.api import metrics as metrics_api
+from reelq.api.middleware import RequestLog, SecurityHeaders
 from reelq.config import Settings, get_settings
+from reelq.embedded import EmbeddedWorkerLock, log_shutdown_wait
 from reelq.runtime import Runtime
 from reelq.uploads.tus_headers import TUS_EXPOSED_HEADERS
+
+log = logging.getLogger("reelq.app")
+# What a browser may read: tus and the job id, plus the rate-limit and back-off hints.
+CORS_EXPOSED_HEADERS = (*TUS_EXPOSED_HEADERS, "Retry-After", "RateLimit", "RateLimit-Policy")
+# Seconds running jobs of the embedded worker may finish in at shutdown (uvicorn's own grace is 15 s).
+SHUTDOWN_GRACE = 10.0
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -24,15 +33,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.embedded_worker:
+        lock = EmbeddedWorkerLock(settings.data_dir)
+        worker = settings.embedded_worker and lock.acquire()
+        if settings.embedded_worker and not worker:
+            log.warning(
+                "embedded worker skipped: another process on this data directory runs it "
+                "(several HTTP processes share one worker; run `reelq worker` for more)",
+                extra={"holder_pid": lock.holder(), "lock": str(lock.path)},
+            )
+        if worker:
             await run_in_threadpool(rt.start_worker, settings.worker_concurrency, embedded=True)
         sweeper = rt.start_upload_sweeper()
         try:
             yield
         finally:
             sweeper.stop()
-            if settings.embedded_worker:
-                await run_in_threadpool(rt.stop_worker, 10.0)
+            if worker:
+                await run_in_threadpool(log_shutdown_wait, rt.engine, rt.worker_id, SHUTDOWN_GRACE)
+                await run_in_threadpool(rt.stop_worker, SHUTDOWN_GRACE)
+                lock.release()
             rt.close()
 
     app = FastAPI(
@@ -45,15 +64,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(upload.router)
     app.include_router(tus.router)
-    # Browser clients: auth is a bearer token (no cookies), so any origin by default.
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "PATCH", "HEAD", "DELETE", "OPTIONS"],
-        allow_headers=["*"],
-        expose_headers=list(TUS_EXPOSED_HEADERS),
-        max_age=86400,
-    )
+    # Browser clients: off unless REELQ_CORS_ORIGINS names origins (auth is a bearer token, no cookies).
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "HEAD", "DELETE", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=list(CORS_EXPOSED_HEADERS),
+            max_age=86400,
+        )
     app.include_router(jobs.router)
     app.add_middleware(polling.StatusCacheHit)  # repeat polls answered from memory (api/polling.py)
     app.include_router(service.router)
@@ -62,4 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
     openapi.install(app)
+    # Outermost last: the log sees every answer, including CORS preflights and the headers added here.
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLog)
     return app

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
-from typing import Annotated, Any, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+import typer.core
 
 from reelq import __version__, logs
 from reelq.config import Settings, get_settings
@@ -17,6 +20,18 @@ from reelq.ids import is_id
 from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
 from reelq.timeutil import rfc3339
+
+if TYPE_CHECKING:
+    from reelq.runtime import Runtime
+
+
+def _flag_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    """Flags take no value: show none (typer 0.29 prints ``<bool>`` after every flag, --help included)."""
+    return None if self.is_flag else _value_type(self, ctx)
+
+
+_value_type = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 app = typer.Typer(help="reelq: video uploads, a durable job queue, analysis and push.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
@@ -29,12 +44,24 @@ dev_app = typer.Typer(help="Tools for developing an app against reelq.", no_args
 app.add_typer(dev_app, name="dev")
 
 
-def _runtime(settings: Settings | None = None):  # type: ignore[no-untyped-def]
+def _runtime(settings: Settings | None = None) -> Runtime:
     from reelq.runtime import Runtime
 
     settings = settings or get_settings()
     logs.configure(settings.log_level, settings.log_format)
-    return Runtime.build(settings)
+    rt = Runtime.build(settings)
+    _private(settings.data_dir)
+    return rt
+
+
+def _private(data_dir: Path) -> None:
+    """Take group and other permissions off the data dir (one made by an older version, or by Docker)."""
+    try:
+        mode = data_dir.stat().st_mode & 0o777
+        if mode & 0o077:
+            data_dir.chmod(mode & 0o700)
+    except OSError:
+        pass  # not ours to change (a mount point); the files inside are still created 0600
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -70,29 +97,42 @@ def config(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [REELQ_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [REELQ_PORT]")] = None,
-    workers: Annotated[
-        int | None, typer.Option("--workers", help="Jobs run at once [REELQ_WORKER_CONCURRENCY]")
+    concurrency: Annotated[
+        int | None, typer.Option(help="Jobs the embedded worker runs at once [REELQ_WORKER_CONCURRENCY]")
     ] = None,
+    workers: Annotated[int | None, typer.Option("--workers", hidden=True)] = None,
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="API only; run `reelq worker` elsewhere")
     ] = False,
 ) -> None:
-    """Start the API (and, by default, the job worker) in this process."""
+    """Start the API (and, by default, the job worker) in this process.
+
+    Use --host 0.0.0.0 to reach it from another device, e.g. a phone on the same network.
+    """
     import uvicorn
 
     from reelq.app import create_app
+    from reelq.serving import uvicorn_options
 
+    if workers is not None:
+        typer.secho(
+            "warning: --workers is deprecated (it never meant HTTP processes); use --concurrency",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+        concurrency = concurrency if concurrency is not None else workers
     updates: dict[str, object] = {}
     if host is not None:
         updates["host"] = host
     if port is not None:
         updates["port"] = port
-    if workers is not None:
-        updates["worker_concurrency"] = workers
+    if concurrency is not None:
+        updates["worker_concurrency"] = concurrency
     if no_worker:
         updates["embedded_worker"] = False
     settings = get_settings().model_copy(update=updates)
     application = create_app(settings)
+    _private(settings.data_dir)
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"reelq {__version__} listening on {url}  (data: {settings.data_dir.resolve()})")
     typer.echo(f"  database: {_redact(settings.resolved_database_url)}")
@@ -106,14 +146,7 @@ def serve(
     typer.echo(f"  API docs: {url}/docs")
     typer.echo("  Create a user and its token with:  reelq users create NAME")
     typer.echo("                        (in a checkout: ./dev users create NAME)")
-    uvicorn.run(
-        application,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=15,
-    )
+    uvicorn.run(application, **uvicorn_options(settings))
 
 
 def _redact(url: str) -> str:
@@ -142,7 +175,7 @@ def worker(
     done = threading.Event()
 
     def _stop(signum: int, _frame: object) -> None:
-        typer.echo(f"{signal.Signals(signum).name}: finishing running jobs (grace {grace:g} s)")
+        typer.echo(f"{signal.Signals(signum).name}: stopping")
         done.set()
 
     signal.signal(signal.SIGTERM, _stop)
@@ -153,17 +186,48 @@ def worker(
             if not counts.get(JobStatus.QUEUED.value) and not counts.get(JobStatus.PROCESSING.value):
                 break
     del consumer
+    from reelq.embedded import log_shutdown_wait
+
+    log_shutdown_wait(rt.engine, rt.worker_id, grace)
     rt.stop_worker(grace)
     rt.close()
+
+
+def _user_runtime() -> Runtime:
+    """The runtime for a `users` command, telling on stderr which database it uses.
+
+    The data dir is relative to the working directory: run from elsewhere, a command would silently make
+    a second, empty database whose tokens the server does not know.
+    """
+    settings = get_settings()
+    db_file = _sqlite_file(settings.resolved_database_url)
+    is_new = db_file is not None and not db_file.exists()
+    rt = _runtime(settings)
+    typer.echo(f"database: {_redact(settings.resolved_database_url)}", err=True)
+    if is_new:
+        typer.secho(
+            f"warning: {db_file} did not exist and was created; if your server uses another data "
+            "directory, set REELQ_DATA_DIR (or REELQ_DATABASE_URL) to the server's",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+    return rt
+
+
+def _sqlite_file(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    return Path(url[len(prefix) :]) if url.startswith(prefix) and ":memory:" not in url else None
 
 
 @users_app.command("create")
 def users_create(name: str) -> None:
     """Create a user and print its first API token (shown once)."""
-    rt = _runtime()
+    rt = _user_runtime()
     try:
         user, token = rt.users.create(name)
     except ReelqError as exc:
+        if exc.code == "user_exists":
+            _fail(f"{exc.detail}; for a new token run: reelq users token {name}")
         _fail(exc.detail)
     typer.echo(token)
     typer.echo(f"created user {user.name}; keep this token, it is not shown again", err=True)
@@ -172,7 +236,7 @@ def users_create(name: str) -> None:
 @users_app.command("token")
 def users_token(name: str) -> None:
     """Issue another token for a user (the old ones stay valid)."""
-    rt = _runtime()
+    rt = _user_runtime()
     try:
         typer.echo(rt.users.issue_token(name))
     except ReelqError as exc:
@@ -182,7 +246,7 @@ def users_token(name: str) -> None:
 @users_app.command("revoke")
 def users_revoke(name: str) -> None:
     """Revoke every token of a user."""
-    rt = _runtime()
+    rt = _user_runtime()
     try:
         n = rt.users.revoke(name)
     except ReelqError as exc:
@@ -202,6 +266,7 @@ def jobs_list(
     user: Annotated[str | None, typer.Option(help="Only this user's jobs")] = None,
     status: Annotated[list[str] | None, typer.Option(help="Filter by status (repeatable)")] = None,
     limit: Annotated[int, typer.Option(help="How many")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array, as the API shows jobs")] = False,
 ) -> None:
     """List jobs, newest first."""
     rt = _runtime()
@@ -215,10 +280,27 @@ def jobs_list(
         statuses = [JobStatus(s) for s in status or []]
     except ValueError:
         _fail(f"unknown status; use {', '.join(s.value for s in JobStatus)}")
-    for job in rt.store.list_jobs(user_id, statuses=statuses, limit=limit):
+    found_jobs = rt.store.list_jobs(user_id, statuses=statuses, limit=limit)
+    if as_json:
+        from reelq.api.schemas import job_out
+
+        typer.echo(json.dumps([job_out(job) for job in found_jobs], indent=2))
+        return
+    if not found_jobs:
+        typer.echo("no jobs" + (" match" if user or statuses else " yet"), err=True)
+        return
+    row = "{:<36}  {:<10}  {:>6}  {:>8}  {:<24}  {}"
+    typer.echo(row.format("JOB", "STATUS", "DONE", "ATTEMPTS", "CREATED", "FILE"))
+    for job in found_jobs:
         typer.echo(
-            f"{job.id}  {job.status.value:<10}  {job.progress * 100:5.1f}%  att {job.attempts}  "
-            f"{rfc3339(job.created_at)}  {job.file_name}"
+            row.format(
+                job.id,
+                job.status.value,
+                f"{job.progress * 100:.1f}%",
+                job.attempts,
+                rfc3339(job.created_at),
+                job.file_name,
+            )
         )
 
 
@@ -335,11 +417,37 @@ def dev_fake_expo(
     fake.stop()
 
 
+@dev_app.command("sample-clip")
+def dev_sample_clip(
+    path: Annotated[Path, typer.Argument(help="Where to write the clip, e.g. swing.mp4")],
+    seconds: Annotated[float, typer.Option(help="Length")] = 6.0,
+) -> None:
+    """Write a small test video (moving pattern and a tone), to try uploads without a clip of your own."""
+    from reelq.testing import make_clip
+
+    if path.suffix.lower() not in {".mp4", ".mov"}:
+        _fail("the sample clip is an MP4: give a name ending in .mp4 or .mov")
+    make_clip(path, seconds=seconds)
+    typer.echo(f"wrote {path} ({path.stat().st_size} bytes, {seconds:g} s)", err=True)
+
+
 def main() -> None:
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    from reelq.config import settings_problems
+
+    # Files reelq creates (database, uploads, artifacts) are for the user running it only: the database
+    # holds webhook secrets and push tokens.
+    os.umask(0o077)
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except (ValidationError, SettingsError) as exc:
+        for line in settings_problems(exc):
+            typer.secho(f"error: {line}", fg=typer.colors.RED, err=True)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

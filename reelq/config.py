@@ -6,6 +6,7 @@ Only the edges (``cli.py``, ``app.py``) call :func:`get_settings`; everything el
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -14,6 +15,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 GiB = 1024**3
+# scheme://host[:port], no path: what a browser sends in its Origin header.
+_ORIGIN_RE = re.compile(r"^https?://[^/\s]+$")
 
 
 class Settings(BaseSettings):
@@ -80,8 +83,18 @@ class Settings(BaseSettings):
         4, ge=1, description="Multipart uploads one user may stream at once per process (429 beyond)."
     )
     upload_sweep_seconds: float = Field(60.0, gt=0, description="How often expired tus uploads are removed.")
-    cors_origins: list[str] = Field(
-        default_factory=lambda: ["*"], description="Origins allowed by CORS (auth is a bearer token)."
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed by CORS (comma list, or `*`); empty: no CORS answers.",
+    )
+    max_header_bytes: int = Field(
+        64 * 1024, ge=1024, description="Largest request line plus headers `reelq serve` reads (400 beyond)."
+    )
+    header_timeout_seconds: float = Field(
+        15.0, gt=0, description="A connection whose request headers are not complete by then is closed."
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="When set, `/metrics` needs `Authorization: Bearer <this>` (401 otherwise)."
     )
     log_format: Literal["text", "json"] = Field("text", description="`json` for one JSON object per line.")
     log_level: str = Field("INFO", description="Python logging level.")
@@ -151,6 +164,17 @@ class Settings(BaseSettings):
             return [check_configured(str(name)) for name in value]
         return value
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origin_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for origin in value:
+                if origin != "*" and not _ORIGIN_RE.match(str(origin)):
+                    raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+        return value
+
     @field_validator("data_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
@@ -182,3 +206,48 @@ def settings_table() -> str:
             default = str(field.default)
         rows.append(f"| `REELQ_{name.upper()}` | `{default}` | {field.description or ''} |")
     return "\n".join(rows)
+
+
+_EXAMPLES = {
+    "cors_origins": "https://app.example.com,https://admin.example.com",
+    "analyzers": "video,probe",
+    "database_url": "postgresql://reelq:secret@db:5432/reelq",
+    "queue_url": "redis://127.0.0.1:6379/0",
+    "log_level": "DEBUG",
+    "log_format": "json",
+    "metrics_token": "a-long-random-string",
+    "expo_access_token": "your-expo-access-token",
+}
+
+
+def _example(name: str) -> str:
+    if name in _EXAMPLES:
+        return _EXAMPLES[name]
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return "…"
+    if field.default_factory is not None:
+        return "2" if name == "worker_concurrency" else "…"
+    return str(field.default).lower() if isinstance(field.default, bool) else str(field.default)
+
+
+def settings_problems(exc: Exception) -> list[str]:
+    """One line per bad setting: the variable, what is wrong and an example (no traceback).
+
+    ``exc`` is a pydantic ``ValidationError`` (a value of the wrong form) or a pydantic-settings
+    ``SettingsError`` (a value that could not even be decoded).
+    """
+    from pydantic import ValidationError
+
+    lines: list[str] = []
+    if isinstance(exc, ValidationError):
+        for err in exc.errors(include_url=False):
+            name = str(err["loc"][0]) if err["loc"] else ""
+            var = f"REELQ_{name.upper()}"
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"{var}: {msg} (example: {var}={_example(name)})")
+        return lines
+    match = re.search(r'field "?(\w+)"?', str(exc))
+    name = match.group(1) if match else ""
+    var = f"REELQ_{name.upper()}" if name else "a REELQ_ setting"
+    return [f"{var}: cannot be read (example: {var}={_example(name)})"]

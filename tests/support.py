@@ -73,7 +73,7 @@ class Server:
             self.wait_ready()
         return self
 
-    def wait_ready(self, timeout: float = 30.0) -> None:
+    def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.proc is not None
@@ -142,6 +142,7 @@ def fast_settings(data_dir: Path, **overrides: object) -> Settings:
         "job_time_limit": 60.0,
         "status_cache_seconds": 0.0,  # tests read their writes; the micro-cache has its own test
         "analyzers": TEST_ANALYZERS,  # tests may name these per job
+        "cors_origins": "https://app.example",  # CORS is off by default; browser-path tests use this origin
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

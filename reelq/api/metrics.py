@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from reelq.errors import Unauthorized
 from reelq.metrics import CONTENT_TYPE, Metrics, Sources
 from reelq.runtime import Runtime
 
@@ -27,5 +30,11 @@ def metrics_for(request: Request) -> Metrics:
 
 @router.get("/metrics", summary="Prometheus metrics of the whole deployment", include_in_schema=False)
 async def metrics(request: Request) -> Response:
+    expected = request.app.state.runtime.settings.metrics_token
+    if expected is not None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        secret = expected.get_secret_value().encode()
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), secret):
+            raise Unauthorized("/metrics needs 'Authorization: Bearer <REELQ_METRICS_TOKEN>'")
     body = await run_in_threadpool(metrics_for(request).render)
     return Response(body, media_type=CONTENT_TYPE)
