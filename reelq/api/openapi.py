@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from reelq.analysis.registry import requestable
-from reelq.api import openapi_tus
+from reelq.api import docs, openapi_tus
 from reelq.api.openapi_parts import RETRY_AFTER, header, problem, problem_content
 from reelq.api.schemas import JobAction, Problem, Readiness
 from reelq.config import Settings
@@ -28,7 +28,7 @@ SCHEME = "bearerAuth"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # Paths served outside the document on purpose (the document itself, its viewers, Prometheus).
-UNDOCUMENTED_PATHS = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/metrics")
+UNDOCUMENTED_PATHS = ("/openapi.json", "/docs", "/redoc", "/metrics")
 UNDOCUMENTED_PREFIXES = ("/static/docs/",)
 
 
@@ -48,6 +48,7 @@ def install(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    docs.install(app)
 
 
 def normalize(doc: dict[str, Any], settings: Settings) -> dict[str, Any]:
