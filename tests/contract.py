@@ -64,7 +64,9 @@ class Contract:
             return [] if status == 405 else [f"{method.upper()} {route.template} is not in the document"]
         where = f"{method.upper()} {route.template} → {status}"
         responses: dict[str, Any] = operation.get("responses", {})
-        answer = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
+        answer = (
+            responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
+        )
         if answer is None:
             return [f"{where}: status not documented (documented: {', '.join(responses)})"]
         problems = self._headers(where, answer, headers)
@@ -85,7 +87,9 @@ class Contract:
         except ValueError:
             return [*problems, f"{where}: body is not JSON"]
         validator = self._validator((method, route.template, str(status), media), schema)
-        errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(instance)]
+        errors = [
+            f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in validator.iter_errors(instance)
+        ]
         return [*problems, *(f"{where}: body {e[:300]}" for e in errors[:5])]
 
     def _headers(self, where: str, answer: dict[str, Any], headers: Mapping[str, str]) -> list[str]:

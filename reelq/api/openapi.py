@@ -95,9 +95,7 @@ def _errors(path: str, method: str, operation: dict[str, Any]) -> None:
         operation["security"] = [{SCHEME: []}]
         responses.setdefault("401", {"description": "Missing or invalid token"})
         responses["401"]["headers"] = {"WWW-Authenticate": WWW_AUTHENTICATE}
-        responses.setdefault(
-            "503", {"description": "The database is not answering; retry after Retry-After"}
-        )
+        responses.setdefault("503", {"description": "The database is not answering; retry after Retry-After"})
         responses["503"]["headers"] = {"Retry-After": RETRY_AFTER}
     if api and (operation.get("parameters") or operation.get("requestBody")):
         responses.setdefault("400", {"description": "The request is not valid (parameters or body)"})

@@ -26,6 +26,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reelq.api.deps import current_user, runtime_of
 from reelq.api.schemas import job_out
+from reelq.api.signed import signer_of
+from reelq.auth.signing import UrlSigner
 from reelq.cache import TTLCache
 from reelq.errors import BadRequest
 from reelq.jobs.models import Job
@@ -50,8 +52,8 @@ class Rendered:
     terminal: bool
 
     @classmethod
-    def of(cls, job: Job) -> Rendered:
-        body = json.dumps(job_out(job), separators=(",", ":")).encode()
+    def of(cls, job: Job, signer: UrlSigner | None = None) -> Rendered:
+        body = json.dumps(job_out(job, signer=signer), separators=(",", ":")).encode()
         return cls(etag_of(job), body, job.status.terminal)
 
     def headers(self, *, not_modified: bool = False) -> dict[str, str]:
@@ -94,7 +96,7 @@ async def status_answer(request: Request, job_id: str, wait: int) -> Response:
                     break
                 await asyncio.sleep(WAIT_STEP)
                 job = await run_in_threadpool(rt.service.get, user.id, job_id)
-        rendered = Rendered.of(job)
+        rendered = Rendered.of(job, signer_of(request))
         cache.put((user.id, job_id), rendered)
     return rendered.response(known)
 

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from reelq.auth.signing import UrlSigner
 from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
 from reelq.timeutil import rfc3339
@@ -78,7 +79,8 @@ def status_url(job_id: str) -> str:
     return f"/api/results/job/{job_id}"
 
 
-def job_out(job: Job, *, with_result: bool = True) -> dict[str, Any]:
+def job_out(job: Job, *, with_result: bool = True, signer: UrlSigner | None = None) -> dict[str, Any]:
+    """A job as the API answers it; with ``signer``, its artifact URLs open without a token for a while."""
     data: dict[str, Any] = {
         "job_id": job.id,
         "status": job.status.value,
@@ -102,7 +104,7 @@ def job_out(job: Job, *, with_result: bool = True) -> dict[str, Any]:
         ),
     }
     if with_result:
-        data["result"] = job.result
+        data["result"] = signer.sign_result(job.id, job.result) if signer is not None else job.result
     return data
 
 

@@ -106,9 +106,13 @@ def test_tus_operations_document_their_headers(doc: dict[str, Any]) -> None:
     }
     created = doc["paths"]["/api/uploads/"]["post"]
     assert "application/offset+octet-stream" in created["requestBody"]["content"]
-    assert {"Location", "Upload-Expires", "Upload-Offset", "Upload-Job-Id", "Tus-Resumable"} <= answer_headers(
-        "/api/uploads/", "post", "201"
-    )
+    assert {
+        "Location",
+        "Upload-Expires",
+        "Upload-Offset",
+        "Upload-Job-Id",
+        "Tus-Resumable",
+    } <= answer_headers("/api/uploads/", "post", "201")
     patch = doc["paths"]["/api/uploads/{upload_id}"]["patch"]
     assert params("/api/uploads/{upload_id}", "patch") == {
         "Tus-Resumable": True,
@@ -128,9 +132,7 @@ def test_tus_operations_document_their_headers(doc: dict[str, Any]) -> None:
     assert "460" in patch["responses"]
 
 
-def test_upload_form_works_as_swagger_fills_it(
-    doc: dict[str, Any], api_only: TestClient, clip: Path
-) -> None:
+def test_upload_form_works_as_swagger_fills_it(doc: dict[str, Any], api_only: TestClient, clip: Path) -> None:
     """Swagger UI's Try it out sends each field's default: every default must be accepted."""
     body = doc["paths"]["/api/upload"]["post"]["requestBody"]["content"]["multipart/form-data"]
     fields = body["schema"]["properties"]
