@@ -135,6 +135,9 @@ def document(doc: dict[str, Any]) -> None:
     _merge(
         override,
         [TUS_RESUMABLE, METHOD_OVERRIDE, override_offset, UPLOAD_CHECKSUM],
-        {"204": _stored("Stored (PATCH) or terminated (DELETE)")},
+        {
+            "204": _stored("Stored (PATCH) or terminated (DELETE)"),
+            "405": problem("X-HTTP-Method-Override names neither PATCH nor DELETE"),
+        },
     )
     override["responses"]["204"]["headers"]["Upload-Offset"]["required"] = False
