@@ -68,6 +68,7 @@ def normalize(doc: dict[str, Any], settings: Settings) -> dict[str, Any]:
     _service(doc)
     _upload(doc, settings)
     openapi_tus.document(doc)
+    _links(doc)
     return doc
 
 
@@ -195,3 +196,40 @@ def _upload(doc: dict[str, Any], settings: Settings) -> None:
     answers["429"] = problem(
         "Too many uploads at once for this user (too_many_uploads)", {"Retry-After": RETRY_AFTER}
     )
+
+
+def _link(operation_id: str, parameter: str, expression: str) -> dict[str, Any]:
+    return {"operationId": operation_id, "parameters": {parameter: expression}}
+
+
+def _links(doc: dict[str, Any]) -> None:
+    """OpenAPI links: which answer's id feeds which operation (client generators and stateful tests)."""
+    ids = {(path, method): op.get("operationId") for path, method, op in operations(doc)}
+
+    def add(source: tuple[str, str, str], targets: list[tuple[str, str]], parameter: str, field: str) -> None:
+        path, method, status = source
+        answer = doc["paths"][path][method]["responses"].get(status)
+        if answer is None:
+            return
+        links = answer.setdefault("links", {})
+        for target in targets:
+            operation_id = ids.get(target)
+            if operation_id:
+                links[operation_id] = _link(operation_id, parameter, f"$response.body#/{field}")
+
+    job = "/api/jobs/{job_id}"
+    job_targets = [
+        ("/api/results/job/{job_id}", "get"),
+        (f"{job}/cancel", "post"),
+        (f"{job}/retry", "post"),
+        (f"{job}/notifications", "get"),
+        (job, "delete"),
+    ]
+    for status in ("202", "200"):
+        add(("/api/upload", "post", status), job_targets, "job_id", "job_id")
+    for verb in ("cancel", "retry"):
+        add((f"{job}/{verb}", "post", "202"), job_targets, "job_id", "job_id")
+    hook = "/api/webhooks/{webhook_id}"
+    add(("/api/webhooks", "post", "201"), [(hook, "get"), (hook, "delete")], "webhook_id", "id")
+    for status in ("201", "200"):
+        add(("/api/devices", "post", status), [("/api/devices/{device_id}", "delete")], "device_id", "id")
