@@ -86,9 +86,7 @@ def test_generated_requests_get_documented_answers(case: Any, token: dict[str, s
     case.call_and_validate(headers=token, checks=checks)
 
 
-def test_linked_sequences_get_documented_answers(
-    api_schema: Any, token: dict[str, str], clip: Path
-) -> None:
+def test_linked_sequences_get_documented_answers(api_schema: Any, token: dict[str, str], clip: Path) -> None:
     """Stateful: upload, create a webhook or a device, then follow the document's links to them.
 
     Generated webhook URLs, push tokens and videos are almost never valid, so the creating requests get
