@@ -20,7 +20,6 @@ import os
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -33,11 +32,21 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-@dataclass(frozen=True)
 class UrlSigner:
-    key: bytes
-    lifetime: int
-    clock: Callable[[], float] = field(default=time.time, compare=False)
+    """Signs and checks artifact URLs. ``key`` may be a callable: the key is then read on first use."""
+
+    def __init__(
+        self, key: bytes | Callable[[], bytes], lifetime: int, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._key = key
+        self.lifetime = lifetime
+        self.clock = clock
+
+    @property
+    def key(self) -> bytes:
+        if callable(self._key):
+            self._key = self._key()
+        return self._key
 
     def signature(self, job_id: str, name: str, expires: int) -> str:
         message = f"reelq-artifact\n{job_id}\n{name}\n{expires}".encode()
@@ -101,5 +110,5 @@ def load_key(data_dir: Path) -> bytes:
 
 
 def signer_for(data_dir: Path, secret: str | None, lifetime: int) -> UrlSigner:
-    key = secret.encode() if secret else load_key(data_dir)
-    return UrlSigner(key, lifetime)
+    """The key file is made only when a first URL is signed or checked."""
+    return UrlSigner(secret.encode() if secret else lambda: load_key(data_dir), lifetime)

@@ -108,7 +108,7 @@ def test_a_signed_url_of_a_deleted_job_is_404(
 def test_urls_handed_out_stay_valid_at_least_half_their_lifetime() -> None:
     now = 1_700_000_123.0
     for offset in range(0, 3600, 97):
-        signer = UrlSigner(b"k" * 32, 3600, clock=lambda o=offset: now + o)  # type: ignore[misc]
+        signer = UrlSigner(b"k" * 32, 3600, clock=lambda o=offset: now + o)
         left = signer.expiry() - (now + offset)
         assert 1800 < left <= 3600
     # within one window the same URL is handed out (browsers can cache the image)
