@@ -59,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Upload videos, get a job id at once, follow the analysis, get a push when it is done.",
         lifespan=lifespan,
+        docs_url=None,  # served from the package by reelq.api.docs (no CDN)
+        redoc_url=None,
     )
     app.state.runtime = rt
     errors.install(app)

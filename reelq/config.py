@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     status_cache_seconds: float = Field(
         0.25, ge=0, description="Status answers may be this old under heavy polling (0: always fresh)."
     )
+    signing_secret: SecretStr | None = Field(
+        None,
+        description="Key of signed artifact URLs; default: random, kept in <data dir>/signing.key (0600).",
+    )
+    artifact_url_seconds: int = Field(
+        3600, ge=60, description="Signed artifact URLs in job answers stay valid at least half this long."
+    )
     # -- resumable uploads (tus) and browser access ------------------------------------------
     upload_expiry_seconds: float = Field(
         24 * 3600.0, gt=0, description="An incomplete tus upload expires this long after its last PATCH."

@@ -26,6 +26,13 @@ class Unauthorized(ReelqError):
     title = "Missing or invalid token"
 
 
+class Forbidden(ReelqError):
+    """A credential that is not a token was refused (an expired or altered signed URL)."""
+
+    code = "forbidden"
+    title = "Forbidden"
+
+
 class NotFound(ReelqError):
     code = "not_found"
     title = "Not found"

@@ -8,13 +8,25 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette import testclient
 
 from reelq.app import create_app
 from reelq.config import Settings
 from reelq.runtime import Runtime
 from reelq.testing import make_clip
 
+from contract import check_transport
 from support import fast_settings, make_user
+
+
+@pytest.fixture(autouse=True, scope="session")
+def responses_follow_the_document() -> Iterator[None]:
+    """Every answer a test gets through TestClient must be one that /openapi.json describes."""
+    transport = testclient._TestClientTransport
+    original = transport.handle_request
+    transport.handle_request = check_transport(original)  # type: ignore[method-assign,assignment]
+    yield
+    transport.handle_request = original  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ log = logging.getLogger("reelq.api")
 
 STATUS: list[tuple[type[errors.ReelqError], int]] = [
     (errors.Unauthorized, 401),
+    (errors.Forbidden, 403),
     (errors.NotFound, 404),
     (errors.Gone, 410),
     (errors.PreconditionFailed, 412),
@@ -36,6 +37,7 @@ STATUS: list[tuple[type[errors.ReelqError], int]] = [
 _HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "upload_too_large",

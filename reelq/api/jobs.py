@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -23,8 +24,10 @@ from reelq.api.polling import (
     watch,
 )
 from reelq.api.schemas import PROBLEMS, JobList, JobOut, Problem, job_out
+from reelq.api.signed import signer_of
 from reelq.auth.tokens import User
-from reelq.errors import BadRequest, NotFound
+from reelq.errors import BadRequest, Forbidden, JobNotFound, NotFound
+from reelq.ids import is_id
 from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
 from reelq.runtime import Runtime
@@ -101,13 +104,41 @@ def delete_job(job_id: str, request: Request, user: UserDep, rt: RuntimeDep) -> 
     return Response(status_code=204)
 
 
-@router.get("/jobs/{job_id}/artifacts/{name}", summary="A file the analyzer produced (thumbnails …)")
-def get_artifact(job_id: str, name: str, user: UserDep, rt: RuntimeDep) -> FileResponse:
-    job = rt.service.get(user.id, job_id)
+@router.get(
+    "/jobs/{job_id}/artifacts/{name}",
+    summary="A file the analyzer produced (thumbnails …): with a token, or by the signed URL in the result",
+)
+async def get_artifact(
+    job_id: str,
+    name: str,
+    request: Request,
+    rt: RuntimeDep,
+    exp: Annotated[
+        int | None, Query(ge=0, lt=2**63, description="Expiry of a signed URL (unix time)")
+    ] = None,
+    sig: Annotated[str | None, Query(max_length=64, description="Signature of a signed URL")] = None,
+) -> FileResponse:
+    if exp is None and sig is None:
+        user = await current_user(request)
+        job = await run_in_threadpool(rt.service.get, user.id, job_id)
+        cache = "private, max-age=3600"
+    else:
+        signer = signer_of(request)
+        if exp is None or sig is None or not signer.valid(job_id, name, exp, sig):
+            raise Forbidden("the signed URL is not valid", code="bad_signature")
+        if signer.expired(exp):
+            raise Forbidden(
+                "the signed URL has expired; fetch the job again for a new one", code="url_expired"
+            )
+        found = await run_in_threadpool(rt.store.get, job_id) if is_id(job_id) else None
+        if found is None:
+            raise JobNotFound(f"no job {job_id[:64]!r}")
+        job = found
+        cache = f"private, max-age={max(0, min(3600, exp - int(time.time())))}"
     path = rt.layout.artifact_path(job.user_id, job.id, name)
     if path is None:
-        raise NotFound(f"job {job_id} has no artifact {name[:100]!r}", code="artifact_not_found")
-    return FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
+        raise NotFound(f"job {job_id[:64]} has no artifact {name[:100]!r}", code="artifact_not_found")
+    return FileResponse(path, headers={"Cache-Control": cache})
 
 
 @router.get(

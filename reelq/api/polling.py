@@ -27,6 +27,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reelq.api.schemas import job_out, status_url
+from reelq.api.signed import signer_of
+from reelq.auth.signing import UrlSigner
 from reelq.cache import TTLCache
 from reelq.config import Settings
 from reelq.errors import RateLimited
@@ -64,8 +66,8 @@ class Rendered:
     terminal: bool
 
     @classmethod
-    def of(cls, job: Job) -> Rendered:
-        body = json.dumps(job_out(job), separators=(",", ":")).encode()
+    def of(cls, job: Job, signer: UrlSigner | None = None) -> Rendered:
+        body = json.dumps(job_out(job, signer=signer), separators=(",", ":")).encode()
         return cls(etag_of(job), body, job.status.terminal)
 
     def headers(self, *, not_modified: bool = False) -> dict[str, str]:
@@ -213,7 +215,7 @@ async def status_answer(
                         break
         finally:
             release()
-    rendered = Rendered.of(job)
+    rendered = Rendered.of(job, signer_of(request))
     cache.put((user_id, job_id), rendered)
     return rendered.response(known)
 

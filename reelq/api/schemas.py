@@ -2,41 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from reelq.analysis.results import ProbeResult, VideoResult
+from reelq.auth.signing import UrlSigner
 from reelq.jobs.models import Job
+from reelq.jobs.states import JobStatus
 from reelq.timeutil import rfc3339
 
 
 class FileInfo(BaseModel):
-    name: str
-    size: int
-    sha256: str
-    content_type: str
+    name: str = Field(description="The uploaded file's name, sanitized")
+    size: int = Field(ge=0, description="Bytes")
+    sha256: str = Field(description="Hex SHA-256 of the stored bytes")
+    content_type: str = Field(description="Judged from the bytes, e.g. video/mp4")
 
 
 class ErrorInfo(BaseModel):
-    code: str
-    message: str
-    retryable: bool
+    """Why a job failed, written for people; exception text stays in the server log."""
+
+    code: str = Field(description="Stable snake_case code, e.g. unreadable_media")
+    message: str = Field(description="A plain sentence that can be shown to the user")
+    retryable: bool = Field(description="Whether POST /api/jobs/{job_id}/retry may succeed")
 
 
 class JobOut(BaseModel):
     job_id: str
-    status: str = Field(description="queued | processing | completed | failed | cancelled")
+    status: JobStatus
     analyzer: str
-    progress: float
-    attempts: int
-    created_at: str
-    started_at: str | None
-    finished_at: str | None
+    progress: float = Field(ge=0, le=1, description="0..1; 1 once completed")
+    attempts: int = Field(ge=0)
+    created_at: str = Field(description="RFC 3339 UTC")
+    started_at: str | None = Field(description="RFC 3339 UTC")
+    finished_at: str | None = Field(description="RFC 3339 UTC")
     file: FileInfo
-    metadata: dict[str, Any]
+    metadata: dict[str, Any] = Field(description="The JSON object sent with the upload")
     result: VideoResult | ProbeResult | dict[str, Any] | None = None
-    error: ErrorInfo | None
+    error: ErrorInfo | None = Field(description="Set when status is failed, else null")
 
 
 class JobList(BaseModel):
@@ -46,23 +50,38 @@ class JobList(BaseModel):
 
 class UploadAccepted(BaseModel):
     job_id: str
-    status: str
-    status_url: str
+    status: JobStatus
+    status_url: str = Field(description="GET it for status and results (also in the Location header)")
+
+
+class JobAction(BaseModel):
+    """The answer to cancel and retry: the job's status after the request."""
+
+    job_id: str
+    status: JobStatus
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(description="database, queue, workers: ok, unknown or failing: <reason>")
 
 
 class Problem(BaseModel):
+    """RFC 9457 problem details, sent as application/problem+json."""
+
     type: str
     title: str
     status: int
-    detail: str
-    code: str
+    detail: str = Field(description="A sentence for people; never internal exception text")
+    code: str = Field(description="Stable snake_case code to branch on")
 
 
 def status_url(job_id: str) -> str:
     return f"/api/results/job/{job_id}"
 
 
-def job_out(job: Job, *, with_result: bool = True) -> dict[str, Any]:
+def job_out(job: Job, *, with_result: bool = True, signer: UrlSigner | None = None) -> dict[str, Any]:
+    """A job as the API answers it; with ``signer``, its artifact URLs open without a token for a while."""
     data: dict[str, Any] = {
         "job_id": job.id,
         "status": job.status.value,
@@ -86,7 +105,7 @@ def job_out(job: Job, *, with_result: bool = True) -> dict[str, Any]:
         ),
     }
     if with_result:
-        data["result"] = job.result
+        data["result"] = signer.sign_result(job.id, job.result) if signer is not None else job.result
     return data
 
 

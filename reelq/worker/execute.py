@@ -20,12 +20,12 @@ from typing import Any
 
 from reelq.analysis.registry import available
 from reelq.errors import TransitionConflict
+from reelq.files import Layout
 from reelq.ids import new_id
 from reelq.jobs.models import Job, JobError
 from reelq.jobs.states import JobStatus
 from reelq.jobs.store import JobStore
 from reelq.logs import event
-from reelq.uploads.storage import Layout
 from reelq.worker.child import UNKNOWN_ANALYZER
 
 log = logging.getLogger("reelq.worker")

@@ -58,10 +58,12 @@ def test_video_job_completes_with_served_thumbnails(
     assert result["analyzer"] == {"name": "video", "version": "1.1"}
     assert result["metadata"]["video"]["rotation"] == -90
     poster = result["thumbnails"]["poster"]
-    assert poster["url"] == f"/api/jobs/{job_id}/artifacts/poster.jpg"
-    r = client.get(poster["url"], headers=auth)
+    path, _, signature = poster["url"].partition("?")
+    assert path == f"/api/jobs/{job_id}/artifacts/poster.jpg" and signature.startswith("exp=")
+    r = client.get(path, headers=auth)
     assert r.status_code == 200 and r.content[:3] == b"\xff\xd8\xff"  # a JPEG
-    assert client.get(poster["url"]).status_code == 401  # owner only
+    assert client.get(path).status_code == 401  # owner only, or
+    assert client.get(poster["url"]).content == r.content  # the signed URL of the owner's answer
 
 
 def test_unreadable_upload_fails_permanently(client: TestClient, corpus: dict[str, CorpusClip]) -> None:
