@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     job_time_limit: float = Field(1800.0, gt=0, description="Hard wall-clock limit of one analysis.")
     job_memory_limit_mb: int = Field(3072, ge=0, description="Address-space limit of the analysis (0: none).")
     reaper_seconds: float = Field(15.0, gt=0, description="How often expired leases are recovered.")
+    worker_heartbeat_seconds: float = Field(
+        2.0, gt=0, description="How often a worker records that it is alive (one small write)."
+    )
+    worker_dead_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="A worker silent this long is declared dead and its jobs run again at once; on its "
+        "own host a worker is dead as soon as its process is gone.",
+    )
     redispatch_seconds: float = Field(60.0, gt=0, description="Re-send queued jobs not picked up by then.")
     max_wait_seconds: int = Field(60, ge=0, le=300, description="Upper bound of `?wait=` long polls.")
     retention_days: float = Field(

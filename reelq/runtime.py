@@ -25,7 +25,7 @@ from reelq.notify.devices import validate_push_token
 from reelq.notify.service import Notifier
 from reelq.queue.consumer import Ticker, make_consumer
 from reelq.queue.huey_app import Dispatcher, make_huey
-from reelq.queue.reaper import reap_once
+from reelq.queue.reaper import bury_dead_workers, reap_once
 from reelq.uploads.storage import Layout
 from reelq.uploads.tus import TusConfig, TusUploads
 from reelq.uploads.tus_store import TusStore
@@ -114,15 +114,22 @@ class Runtime:
         started = time.time()
         host, pid = socket.gethostname(), os.getpid()
 
-        def reap() -> None:
+        def beat() -> None:
+            # Alive, and a look for workers that are not: a crashed worker's jobs run again in seconds.
             self.store.touch_worker(self.worker_id, host, pid, started)
+            bury_dead_workers(self.store, self.worker_id, host, s.worker_dead_seconds, self.dispatcher.send)
+
+        def reap() -> None:
             reap_once(self.store, self.dispatcher.send, s.redispatch_seconds)
             if s.retention_days > 0:
                 self.service.purge_finished(s.retention_days * 86400)
 
-        ticker = Ticker(min(s.reaper_seconds, s.lease_seconds / 2), reap, "reaper")
-        ticker.start()
-        self.tickers.append(ticker)
+        for ticker in (
+            Ticker(s.worker_heartbeat_seconds, beat, "worker-heartbeat"),
+            Ticker(min(s.reaper_seconds, s.lease_seconds / 2), reap, "reaper"),
+        ):
+            ticker.start()
+            self.tickers.append(ticker)
         self.consumer = make_consumer(self.dispatcher.huey, concurrency, embedded=embedded)
         if embedded:
             self.consumer.start()
