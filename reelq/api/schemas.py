@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from reelq.analysis.results import ProbeResult, VideoResult
 from reelq.jobs.models import Job
 from reelq.timeutil import rfc3339
 
@@ -34,7 +35,7 @@ class JobOut(BaseModel):
     finished_at: str | None
     file: FileInfo
     metadata: dict[str, Any]
-    result: dict[str, Any] | None = None
+    result: VideoResult | ProbeResult | dict[str, Any] | None = None
     error: ErrorInfo | None
 
 

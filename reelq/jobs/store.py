@@ -91,6 +91,11 @@ class JobStore:
                 for r in conn.execute(q)
             ]
 
+    def note(self, job_id: str, event: str, detail: dict[str, Any]) -> None:
+        """Add an event without a status change: what an administrator needs and the user must not see."""
+        with self.engine.begin() as conn:
+            self._event(conn, job_id, event, None, detail)
+
     def count_by_status(self) -> dict[str, int]:
         q = select(jobs.c.status, func.count()).group_by(jobs.c.status)
         with self.reader.connect() as conn:

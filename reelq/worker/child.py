@@ -7,6 +7,7 @@ into the work dir, and dies with its parent (PR_SET_PDEATHSIG), so a killed work
 from __future__ import annotations
 
 import ctypes
+import errno
 import json
 import os
 import resource
@@ -17,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Any, TextIO
 
-from reelq.errors import JobError
+from reelq.errors import JobError, PermanentJobError
 
 EXIT_OK = 0
 EXIT_JOB_ERROR = 3
@@ -55,8 +56,47 @@ def _die_with_parent() -> None:
 
 def _write_json(path: Path, data: Any) -> None:
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data))
+    # allow_nan=False: NaN and Infinity are not JSON, and a client's parser would reject the whole result
+    tmp.write_text(json.dumps(data, allow_nan=False))
     os.replace(tmp, path)
+
+
+# What the user (and the push on their phone) is told. Exception text stays out of these sentences:
+# it can name server paths, modules and internals. It goes to the server log and the job's events.
+ANALYZER_ERROR = "The analysis stopped because of an internal error; this is not a problem with your video."
+IO_ERROR = "The server could not read or write a file during the analysis; it will try again."
+MEMORY_LIMIT = (
+    "The video needs more memory to analyse than this server allows (for example a very large picture size)."
+)
+UNKNOWN_ANALYZER = "This server does not offer the analysis this job asked for."
+MAX_DETAIL_TEXT = 500
+MAX_TRACEBACK = 4000
+
+
+def exception_detail(exc: BaseException) -> dict[str, str]:
+    """The exception as an administrator needs it: class, text and the end of the traceback."""
+    trace = "".join(traceback.format_exception(exc))
+    return {
+        "exception": f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins."),
+        "text": str(exc)[:MAX_DETAIL_TEXT],
+        "traceback": trace[-MAX_TRACEBACK:],
+    }
+
+
+def classify(exc: BaseException, memory_limited: bool) -> tuple[str, str, bool]:
+    """(code, sentence for the user, retryable) for an exception that ended the analysis."""
+    if isinstance(exc, JobError):
+        return exc.code, exc.message, exc.retryable
+    if isinstance(exc, MemoryError):  # also PyAV's av.MemoryError (ENOMEM inside FFmpeg)
+        return "memory_limit", MEMORY_LIMIT, False
+    if isinstance(exc, OSError) and (
+        exc.errno == errno.ENOMEM or (memory_limited and exc.errno == errno.EAGAIN)
+    ):
+        # Under RLIMIT_AS a thread cannot get its stack: FFmpeg and swscale report that as EAGAIN.
+        return "memory_limit", MEMORY_LIMIT, False
+    if isinstance(exc, OSError):
+        return "io_error", IO_ERROR, True
+    return "analyzer_error", ANALYZER_ERROR, False
 
 
 def main(argv: list[str]) -> int:
@@ -68,44 +108,32 @@ def main(argv: list[str]) -> int:
     # Progress goes to a private copy of stdout; the analyzer's own prints go to stderr.
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
-    if spec.get("memory_limit_mb"):
+    memory_limited = bool(spec.get("memory_limit_mb"))
+    if memory_limited:
         limit = int(spec["memory_limit_mb"]) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         from reelq.analysis.registry import load
 
-        analyzer = load(spec["analyzer"], frozenset(spec["allowed"]))
+        try:
+            analyzer = load(spec["analyzer"], frozenset(spec["allowed"]))
+        except LookupError as exc:
+            raise PermanentJobError("unknown_analyzer", UNKNOWN_ANALYZER) from exc
         artifacts = Path(spec["artifacts"])
         artifacts.mkdir(parents=True, exist_ok=True)
         ctx = _PipeContext(spec["job_id"], artifacts, out)
         result = analyzer(Path(spec["source"]), ctx)
         _write_json(work / "result.json", result)
         return EXIT_OK
-    except JobError as exc:
-        _write_json(
-            work / "error.json", {"code": exc.code, "message": exc.message, "retryable": exc.retryable}
-        )
-    except MemoryError:
-        _write_json(
-            work / "error.json",
-            {
-                "code": "memory_limit",
-                "message": "The analysis ran out of its memory limit.",
-                "retryable": False,
-            },
-        )
-    except OSError as exc:
-        _write_json(work / "error.json", {"code": "io_error", "message": str(exc), "retryable": True})
-    except Exception as exc:  # an analyzer bug: recorded, not retried
-        traceback.print_exc()
-        _write_json(
-            work / "error.json",
-            {
-                "code": "analyzer_error",
-                "message": f"{exc.__class__.__name__}: {exc}"[:500],
-                "retryable": False,
-            },
-        )
+    except Exception as exc:  # every way the analysis can end without a result
+        code, message, retryable = classify(exc, memory_limited)
+        error: dict[str, Any] = {"code": code, "message": message, "retryable": retryable}
+        cause = exc.__cause__ if isinstance(exc, JobError) else exc
+        if cause is not None:
+            error["detail"] = exception_detail(cause)
+        if not isinstance(exc, JobError):
+            traceback.print_exc()  # the worker's stderr: the server log
+        _write_json(work / "error.json", error)
     return EXIT_JOB_ERROR
 
 

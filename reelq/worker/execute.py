@@ -26,10 +26,18 @@ from reelq.jobs.states import JobStatus
 from reelq.jobs.store import JobStore
 from reelq.logs import event
 from reelq.uploads.storage import Layout
+from reelq.worker.child import UNKNOWN_ANALYZER
 
 log = logging.getLogger("reelq.worker")
 
 CHECK_SECONDS = 0.5  # how often the parent looks at the child, the clock and the cancel flag
+MAX_RESULT_BYTES = 1024 * 1024
+
+# What the user is told (the details go to the log and the job's events; see _record_detail).
+CRASHED = "The analysis process stopped unexpectedly; it will try again."
+NOT_AN_OBJECT = "The analysis returned something that is not a result; this is not a problem with your video."
+RESULT_TOO_LARGE = "The analysis result is larger than this server stores ({mib:g} MiB)."
+TIME_LIMIT = "The analysis took longer than this server allows ({seconds:g} s)."
 _SECRET_HINTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "_KEY", "DATABASE_URL", "REDIS_URL")
 
 
@@ -57,6 +65,8 @@ class WorkerConfig:
     shutdown_grace_seconds: float = 30.0
     # the analyzers this worker will run (see analysis/registry.py); anything else fails the job
     analyzers: frozenset[str] = field(default_factory=lambda: frozenset(available()))
+    # a bigger result.json fails the job (``result_too_large``): results are stored, cached and served whole
+    max_result_bytes: int = MAX_RESULT_BYTES
 
 
 @dataclass
@@ -74,14 +84,12 @@ class WorkerDeps:
 class _Child:
     proc: subprocess.Popen[str]
     progress: float = 0.0
-    lines: int = 0
 
     def read_progress(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             try:
                 self.progress = float(json.loads(line)["progress"])
-                self.lines += 1
             except (ValueError, KeyError, TypeError):
                 continue
 
@@ -130,9 +138,7 @@ def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[st
     cfg = deps.config
     if job.analyzer not in cfg.analyzers:
         event(log, "job.analyzer_refused", logging.WARNING, analyzer=job.analyzer[:64], **fields)
-        err = JobError(
-            "unknown_analyzer", "This server does not offer the analysis this job asked for.", False
-        )
+        err = JobError("unknown_analyzer", UNKNOWN_ANALYZER, False)
         _finish(deps, job, lease, JobStatus.FAILED, fields, error=err)
         return "failed"
     spec = {
@@ -189,9 +195,7 @@ def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[st
                     event(log, "job.progress", progress=round(progress, 3), **fields)
             if t - started > cfg.job_time_limit:
                 child.kill()
-                err = JobError(
-                    "time_limit_exceeded", f"The analysis took longer than {cfg.job_time_limit:g} s.", False
-                )
+                err = JobError("time_limit_exceeded", TIME_LIMIT.format(seconds=cfg.job_time_limit), False)
                 _finish(deps, job, lease, JobStatus.FAILED, fields, error=err)
                 return "failed"
             if deps.stopping.is_set():
@@ -213,26 +217,36 @@ def _settle(
     job: Job, lease: str, work_dir: Path, returncode: int, deps: WorkerDeps, fields: dict[str, Any]
 ) -> str:
     result_file, error_file = work_dir / "result.json", work_dir / "error.json"
+    detail: dict[str, Any] | None = None
     if returncode == 0 and result_file.exists():
-        try:
-            result = json.loads(result_file.read_text())
-        except ValueError:
-            result = None
+        size = result_file.stat().st_size
+        limit = deps.config.max_result_bytes
+        result = None
+        if size <= limit:
+            try:
+                result = json.loads(result_file.read_text())
+            except ValueError:
+                result = None
         if isinstance(result, dict):
             _finish(deps, job, lease, JobStatus.COMPLETED, fields, result=result)
             return "completed"
-        error = JobError(
-            "analyzer_error", "The analyzer returned something that is not a JSON object.", False
-        )
+        if size > limit:
+            error = JobError("result_too_large", RESULT_TOO_LARGE.format(mib=limit / 2**20), False)
+            detail = {"result_bytes": size, "limit_bytes": limit}
+        else:
+            error = JobError("analyzer_error", NOT_AN_OBJECT, False)
     elif error_file.exists():
         data = json.loads(error_file.read_text())
         error = JobError(str(data["code"]), str(data["message"]), bool(data["retryable"]))
+        detail = data.get("detail")
     elif returncode < 0:
-        error = JobError(
-            "analyzer_crashed", f"The analysis process died ({signal.Signals(-returncode).name}).", True
-        )
+        error = JobError("analyzer_crashed", CRASHED, True)
+        detail = {"signal": signal.Signals(-returncode).name}
     else:
-        error = JobError("analyzer_crashed", f"The analysis process exited with code {returncode}.", True)
+        error = JobError("analyzer_crashed", CRASHED, True)
+        detail = {"exit_code": returncode}
+    if detail:
+        _record_detail(deps, job, error, detail, fields)
 
     if error.retryable and job.attempts < job.max_attempts:
         delay = backoff_seconds(job.attempts, deps.config.retry_base_seconds)
@@ -244,6 +258,27 @@ def _settle(
         return "lease_lost"
     _finish(deps, job, lease, JobStatus.FAILED, fields, error=error)
     return "failed"
+
+
+def _record_detail(
+    deps: WorkerDeps, job: Job, error: JobError, detail: dict[str, Any], fields: dict[str, Any]
+) -> None:
+    """Why the attempt failed, in full: for the server log and the job's events, never for the user."""
+    note = {"error": error.code, "attempt": job.attempts, **detail}
+    event(
+        log,
+        "job.attempt_failed",
+        logging.WARNING,
+        error=error.code,
+        exception=detail.get("exception"),
+        exception_text=detail.get("text"),
+        **{k: v for k, v in detail.items() if k not in ("exception", "text", "traceback")},
+        **fields,
+    )
+    try:
+        deps.store.note(job.id, "job.attempt_failed", note)
+    except Exception:  # the record is for humans; it must not change the job's outcome
+        log.exception("job.note_failed", extra={"job_id": job.id})
 
 
 def _finish(

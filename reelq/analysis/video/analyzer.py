@@ -14,7 +14,7 @@ from av.video.reformatter import Interpolation, VideoReformatter
 from reelq.analysis.base import AnalysisContext
 from reelq.analysis.video import media
 from reelq.analysis.video.audio import AudioMeter
-from reelq.analysis.video.decode import DecodeLog, decode_all, verdict
+from reelq.analysis.video.decode import MAX_ERROR_TIMES, DecodeLog, decode_all, verdict
 from reelq.analysis.video.motion import MotionMeter
 from reelq.analysis.video.quality import (
     SHARPNESS_INTERVAL,
@@ -26,12 +26,12 @@ from reelq.analysis.video.quality import (
 )
 from reelq.analysis.video.scenes import CutDetector, scene_spans
 from reelq.analysis.video.shake import ShakeMeter
+from reelq.analysis.video.summary import summary
 from reelq.analysis.video.thumbnails import ThumbnailPicker, candidate_score
-from reelq.analysis.video.timelines import STEP_SECONDS, Timeline, bins_for
-from reelq.errors import PermanentJobError
+from reelq.analysis.video.timelines import MAX_JUMP_SECONDS, Layout, Timeline
 
 NAME = "video"
-VERSION = "1.0"
+VERSION = "1.1"
 ANALYSIS_LONG_SIDE = 256  # every frame is reduced to this for motion, brightness and cuts
 PROGRESS_EVERY = 0.25  # seconds of wall time
 VFR_TOLERANCE = 0.1  # an interval more than 10% off the typical one ...
@@ -59,11 +59,19 @@ class _Pass:
         self.motion_timeline = Timeline()
         self.brightness_timeline = Timeline()
         self.times: list[float] = []
+        self.jump_times: list[float] = []  # where a frame's timestamp leapt by over MAX_JUMP_SECONDS
+        self.jumps = 0
         self._next_sharp: float | None = None
         self._last_progress = clock.monotonic()
 
     def video_frame(self, frame: av.VideoFrame) -> None:
         t = float(frame.time) if frame.time is not None else (self.times[-1] if self.times else 0.0)
+        if self.times and abs(t - self.times[-1]) > MAX_JUMP_SECONDS:
+            # not a moment of this recording: a broken timestamp would stretch every timeline to it
+            self.jumps += 1
+            if len(self.jump_times) < MAX_ERROR_TIMES:
+                self.jump_times.append(round(self.times[-1], 3))
+            return
         self.times.append(t)
         w, h = self.small_size
         yuv = self.small.reformat(
@@ -156,10 +164,7 @@ def _analyze(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
                 state = _Pass(ctx, frame.width, frame.height, first.rotation, declared)
             state.video_frame(frame)
         if state is None or first is None:
-            raise PermanentJobError(
-                "unreadable_media",
-                "Not a single picture in this video could be decoded; the file is damaged or incomplete.",
-            )
+            raise media.no_picture(log, video)
         metadata = media.describe(path, container, video, audio, first)
     return _result(metadata, state, log, audio_meter, declared, ctx)
 
@@ -177,7 +182,7 @@ def _result(
     metadata["video"]["variable_frame_rate"] = variable
     start = min(state.times)
     end = max(state.times) + (interval or 0.0)
-    integrity = verdict(log, end, declared, start)
+    integrity = verdict(log, end, declared, start, jumps=state.jumps, jump_times=state.jump_times)
 
     state.thumbs.close_scene()
     cut_times = [round(c.time, 3) for c in state.cuts.cuts]
@@ -189,17 +194,19 @@ def _result(
         )
     poster = state.thumbs.poster()
 
-    n_bins = bins_for(end)
+    layout = Layout.over(start, end)
     audio_summary = audio_meter.summary() if audio_meter is not None else None
     result: dict[str, Any] = {
         "analyzer": {"name": NAME, "version": VERSION},
+        "summary": "",
         "metadata": metadata,
         "integrity": integrity,
         "timelines": {
-            "step": STEP_SECONDS,
-            "motion": state.motion_timeline.values(n_bins),
-            "brightness": state.brightness_timeline.values(n_bins),
-            "loudness": audio_meter.loudness_timeline(n_bins) if audio_meter is not None else None,
+            "start": layout.start,
+            "step": layout.width,
+            "motion": state.motion_timeline.values(layout),
+            "brightness": state.brightness_timeline.values(layout),
+            "loudness": audio_meter.loudness_timeline(layout) if audio_meter is not None else None,
         },
         "scenes": scenes,
         "cuts": cut_times,
@@ -213,5 +220,6 @@ def _result(
         },
         "thumbnails": {"poster": poster, "scenes": [s["thumbnail"] for s in scenes if s["thumbnail"]]},
     }
+    result["summary"] = summary(result)
     ctx.progress(1.0)
     return result

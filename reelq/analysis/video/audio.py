@@ -8,7 +8,7 @@ from typing import Any
 import av
 import numpy as np
 
-from reelq.analysis.video.timelines import Timeline
+from reelq.analysis.video.timelines import Layout, Timeline
 
 WINDOW_SECONDS = 0.05
 SILENCE_DBFS = -45.0
@@ -79,9 +79,9 @@ class AudioMeter:
                 run_start = None
         return segments
 
-    def loudness_timeline(self, length: int) -> list[float | None]:
+    def loudness_timeline(self, layout: Layout) -> list[float | None]:
         return [
-            None if p is None else round(_dbfs(p), 1) for p in self.power_timeline.values(length, digits=12)
+            None if p is None else round(_dbfs(p), 1) for p in self.power_timeline.values(layout, digits=12)
         ]
 
     def summary(self) -> dict[str, Any]:

@@ -15,6 +15,9 @@ import av
 MAX_ERROR_TIMES = 20
 PARTIAL_MIN_MISSING = 0.5  # seconds; a few frames short of the declared duration is normal
 PARTIAL_MIN_FRACTION = 0.02
+# Out of memory (ENOMEM: av.MemoryError is a MemoryError) or no thread stack (EAGAIN) is the server's
+# limit, not damage in the file: it ends the analysis instead of being counted as a bad packet.
+_RESOURCE_ERRORS = (MemoryError, av.BlockingIOError)
 
 
 @dataclass
@@ -24,6 +27,8 @@ class DecodeLog:
     demux_error: str | None = None
     error_times: list[float] = field(default_factory=list)
     video_frames: int = 0
+    video_packets: int = 0  # with data: a track can be declared and hold no frame at all
+    other_packets: int = 0
     _last_time: float | None = None
 
     def error(self, kind: str, time: float | None) -> None:
@@ -34,6 +39,19 @@ class DecodeLog:
         where = time if time is not None else self._last_time
         if where is not None and len(self.error_times) < MAX_ERROR_TIMES:
             self.error_times.append(round(where, 3))
+
+    def empty_video_track(self, declared_frames: int) -> bool:
+        """The file was read to its end without trouble, its other tracks have data, its video has none.
+
+        (A file cut off after its header also yields no video packet, but it declares frames, or it
+        yields no packet at all.)
+        """
+        return (
+            not self.video_packets
+            and not declared_frames
+            and self.other_packets > 0
+            and not (self.video_errors or self.audio_errors or self.demux_error)
+        )
 
     def saw(self, time: float | None) -> None:
         if time is not None:
@@ -55,15 +73,25 @@ def decode_all(
             packet = next(packets)
         except StopIteration:
             break
+        except _RESOURCE_ERRORS:
+            raise
         except av.FFmpegError as exc:  # the demuxer itself gave up: the rest of the file is lost
-            log.demux_error = str(exc)
+            # FFmpeg's sentence only: the exception's text would carry the server's path of the upload
+            log.demux_error = exc.strerror or "unreadable container"
             log.error("video", None)
             break
         kind = "video" if packet.stream is video else "audio"
+        if packet.size:
+            if kind == "video":
+                log.video_packets += 1
+            else:
+                log.other_packets += 1
         time = float(packet.pts * packet.time_base) if packet.pts is not None and packet.time_base else None
         log.saw(time)
         try:
             frames = packet.decode()
+        except _RESOURCE_ERRORS:
+            raise
         except (av.InvalidDataError, av.FFmpegError):
             log.error(kind, time)
             continue
@@ -74,9 +102,15 @@ def decode_all(
 
 
 def verdict(
-    log: DecodeLog, decoded_end: float | None, declared: float | None, first_time: float | None
+    log: DecodeLog,
+    decoded_end: float | None,
+    declared: float | None,
+    first_time: float | None,
+    *,
+    jumps: int = 0,
+    jump_times: list[float] | None = None,
 ) -> dict[str, Any]:
-    """ok / partial / corrupt, with how much is missing and where the errors were."""
+    """ok / partial / corrupt, with how much is missing and where the errors and timestamp jumps were."""
     start = first_time or 0.0
     missing: float | None = None
     if declared is not None and decoded_end is not None:
@@ -85,7 +119,7 @@ def verdict(
         PARTIAL_MIN_MISSING, PARTIAL_MIN_FRACTION * (declared or 0.0)
     )
     errors = log.video_errors + log.audio_errors
-    status = "corrupt" if errors else "partial" if partial else "ok"
+    status = "corrupt" if errors or jumps else "partial" if partial else "ok"
     return {
         "status": status,
         "frames_decoded": log.video_frames,
@@ -93,6 +127,8 @@ def verdict(
         "audio_decode_errors": log.audio_errors,
         "error_times": log.error_times,
         "demux_error": log.demux_error,
+        "timestamp_jumps": jumps,
+        "jump_times": jump_times or [],
         "declared_duration": None if declared is None else round(declared, 3),
         "decoded_duration": None if decoded_end is None else round(decoded_end - min(0.0, start), 3),
         "missing_seconds": round(missing, 3) if partial and missing is not None else 0.0,

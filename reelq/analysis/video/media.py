@@ -9,7 +9,14 @@ from typing import Any
 
 import av
 
+from reelq.analysis.video.decode import DecodeLog
 from reelq.errors import PermanentJobError
+
+NO_VIDEO_FRAMES = (
+    "The file has a video track, but the track holds no pictures (the recording may have stopped "
+    "before its first frame was saved)."
+)
+NO_PICTURE = "Not a single picture in this video could be decoded; the file is damaged or incomplete."
 
 # FFmpeg's AVColorTransferCharacteristic values that phones produce.
 _TRANSFER_NAMES = {
@@ -47,6 +54,8 @@ def open_media(path: Path) -> av.container.InputContainer:
         raise PermanentJobError("unreadable_media", "The uploaded file is empty.")
     try:
         return av.open(str(path), mode="r", metadata_errors="ignore")
+    except MemoryError:  # the server's memory limit, not a fault of the file
+        raise
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise PermanentJobError(
             "unreadable_media",
@@ -66,6 +75,13 @@ def pick_streams(
         )
     audios = list(container.streams.audio)
     return videos[0], audios[0] if audios else None
+
+
+def no_picture(log: DecodeLog, video: av.video.stream.VideoStream) -> PermanentJobError:
+    """The error for a pass that decoded no picture: an empty track, or a damaged file."""
+    if log.empty_video_track(int(video.frames or 0)):
+        return PermanentJobError("no_video_frames", NO_VIDEO_FRAMES)
+    return PermanentJobError("unreadable_media", NO_PICTURE)
 
 
 def _is_attached_picture(stream: Any) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from reelq.analysis.video.scenes import scene_spans
-from reelq.analysis.video.timelines import Timeline, bins_for
+from reelq.analysis.video.timelines import Layout, Timeline
 
 Analyse = Callable[[str], Any]
 FRAME = 1 / 30
@@ -81,6 +81,7 @@ def test_timeline_bins_and_spans() -> None:
     line = Timeline(step=0.5)
     for t, v in [(-0.05, 1.0), (0.1, 3.0), (0.6, 5.0), (1.6, 7.0)]:
         line.add(t, v)
-    assert line.values(5) == [2.0, 5.0, None, 7.0, None]
-    assert bins_for(6.0) == 12 and bins_for(6.01) == 13
+    assert line.values(Layout(0, 1, 5)) == [2.0, 5.0, None, 7.0, None]
+    assert line.values(Layout(0, 2, 3)) == [3.0, 7.0, None]  # wider bins average the observations
+    assert Layout.over(0.0, 6.0).count == 12 and Layout.over(0.0, 6.01).count == 13
     assert scene_spans([2.0, 4.0], 0.0, 6.0) == [(0.0, 2.0), (2.0, 4.0), (4.0, 6.0)]
