@@ -102,6 +102,8 @@ class Runtime:
             memory_limit_mb=s.job_memory_limit_mb,
             retry_base_seconds=s.retry_base_seconds,
             analyzers=requestable(s.analyzer, s.analyzers),
+            child_max_jobs=s.child_max_jobs,
+            child_max_memory_mb=s.child_max_memory_mb,
         )
         deps = WorkerDeps(self.store, self.layout, config, self.worker_id, self.dispatcher.send)
         self.deps = deps
@@ -145,6 +147,8 @@ class Runtime:
         if self.consumer is not None:
             self.consumer.stop(graceful=True)
             self.consumer = None
+        if self.deps is not None:
+            self.deps.pool.close()
         self.store.forget_worker(self.worker_id)
         event(log, "worker.stopped", worker=self.worker_id)
 

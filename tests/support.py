@@ -124,7 +124,8 @@ def poll_job(
 
 
 TEST_ANALYZERS = ",".join(
-    f"reelq.testing.analyzers:{name}" for name in ("noop", "slow", "flaky", "explode", "busy")
+    f"reelq.testing.analyzers:{name}"
+    for name in ("noop", "slow", "flaky", "explode", "busy", "state", "crash", "leak")
 )
 
 
