@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=86400,
     )
     app.include_router(jobs.router)
-    polling.install_fast_path(app)
+    app.add_middleware(polling.StatusCacheHit)  # repeat polls answered from memory (api/polling.py)
     app.include_router(service.router)
     app.include_router(metrics_api.router)
     app.include_router(devices.router)

@@ -132,12 +132,20 @@ class Settings(BaseSettings):
         10, ge=1, description="A webhook endpoint is disabled after this many failures in a row."
     )
     webhook_allow_http: bool = Field(
-        False, description="Accept plain http:// webhook URLs (always allowed for localhost)."
+        False,
+        description="Accept plain http:// webhook URLs for any host (without it, http:// is accepted only "
+        "for loopback hosts, and those only with REELQ_WEBHOOK_ALLOW_PRIVATE).",
     )
     webhook_allow_private: bool = Field(
         False,
         description="Deliver webhooks to loopback/private/link-local addresses (off: users cannot reach "
         "services inside your network).",
+    )
+    max_streams_per_user: int = Field(
+        16,
+        ge=1,
+        description="Event streams and `?wait=` long polls one user may hold open at once per process "
+        "(429 beyond).",
     )
 
     @field_validator("analyzer")

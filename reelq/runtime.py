@@ -17,16 +17,16 @@ from reelq.auth.tokens import UserStore
 from reelq.config import Settings
 from reelq.db.engine import make_engine
 from reelq.db.migrate import upgrade
+from reelq.files import Layout
 from reelq.ids import new_id
 from reelq.jobs.service import JobService
 from reelq.jobs.store import JobStore
 from reelq.logs import event
-from reelq.notify.devices import validate_push_token
 from reelq.notify.service import Notifier
 from reelq.queue.consumer import Ticker, make_consumer
 from reelq.queue.huey_app import Dispatcher, make_huey
 from reelq.queue.reaper import bury_dead_workers, reap_once
-from reelq.uploads.storage import Layout
+from reelq.uploads.intake import Intake
 from reelq.uploads.tus import TusConfig, TusUploads
 from reelq.uploads.tus_store import TusStore
 from reelq.worker.execute import WorkerConfig, WorkerDeps, execute
@@ -45,12 +45,13 @@ class Runtime:
     layout: Layout
     dispatcher: Dispatcher
     service: JobService
+    notifier: Notifier
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{new_id()[-8:]}")
     consumer: Consumer | None = None
     tickers: list[Ticker] = field(default_factory=list)
     deps: WorkerDeps | None = None
+    intake: Intake = field(init=False)  # the one check-and-submit step of every upload transport
     tus: TusUploads = field(init=False)  # resumable uploads (see build_tus)
-    notifier: Notifier | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -80,9 +81,17 @@ class Runtime:
             layout,
             dispatcher,
             service,
+            notifier,
         )
-        rt.tus = build_tus(settings, engine, layout, service, notifier)
-        rt.notifier = notifier
+        rt.intake = Intake(
+            service,
+            layout,
+            notifier.devices.register,
+            default_analyzer=settings.analyzer,
+            extra_analyzers=settings.analyzers,
+            disk_reserve_bytes=settings.disk_reserve_bytes,
+        )
+        rt.tus = build_tus(settings, engine, layout, rt.intake)
         return rt
 
     def start_upload_sweeper(self) -> Ticker:
@@ -107,11 +116,10 @@ class Runtime:
         )
         deps = WorkerDeps(self.store, self.layout, config, self.worker_id, self.dispatcher.send)
         self.deps = deps
-        if self.notifier is not None:
-            deps.after_finish.append(self.notifier.trigger)
-            notify = Ticker(s.reaper_seconds, self.notifier.tick, "notify")
-            notify.start()
-            self.tickers.append(notify)
+        deps.after_finish.append(self.notifier.trigger)
+        notify = Ticker(s.reaper_seconds, self.notifier.tick, "notify")
+        notify.start()
+        self.tickers.append(notify)
         self.dispatcher.set_runner(lambda job_id: execute(job_id, deps))
         started = time.time()
         host, pid = socket.gethostname(), os.getpid()
@@ -153,14 +161,11 @@ class Runtime:
         event(log, "worker.stopped", worker=self.worker_id)
 
     def close(self) -> None:
-        if self.notifier is not None:
-            self.notifier.close()
+        self.notifier.close()
         self.engine.dispose()
 
 
-def build_tus(
-    settings: Settings, engine: Engine, layout: Layout, service: JobService, notifier: Notifier | None = None
-) -> TusUploads:
+def build_tus(settings: Settings, engine: Engine, layout: Layout, intake: Intake) -> TusUploads:
     config = TusConfig(
         max_size=settings.max_upload_bytes,
         expiry_seconds=settings.upload_expiry_seconds,
@@ -168,22 +173,5 @@ def build_tus(
         max_incomplete_bytes=settings.max_incomplete_upload_bytes,
         lock_seconds=settings.upload_lock_seconds,
         idle_seconds=settings.upload_idle_seconds,
-        default_analyzer=settings.analyzer,
-        extra_analyzers=tuple(settings.analyzers),
-        disk_reserve_bytes=settings.disk_reserve_bytes,
     )
-    if notifier is None:
-        return TusUploads(TusStore(engine), layout, service, config)
-    devices = notifier.devices
-
-    def register(user_id: str, token: str) -> None:
-        devices.register(user_id, validate_push_token(token))
-
-    return TusUploads(
-        TusStore(engine),
-        layout,
-        service,
-        config,
-        on_push_token=register,
-        check_push_token=validate_push_token,
-    )
+    return TusUploads(TusStore(engine), layout, intake, config)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -12,27 +12,55 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from reelq.api.deps import current_user, runtime
-from reelq.api.polling import etag_of, status_answer, status_cache
-from reelq.api.schemas import PROBLEMS, JobList, JobOut, job_out
+from reelq.api.polling import (
+    KEEPALIVE_SECONDS,
+    WAIT_CEILING,
+    HeldStream,
+    Until,
+    status_answer,
+    status_cache,
+    stream_slots,
+    watch,
+)
+from reelq.api.schemas import PROBLEMS, JobList, JobOut, Problem, job_out
 from reelq.auth.tokens import User
 from reelq.errors import BadRequest, NotFound
+from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
 from reelq.runtime import Runtime
 
 router = APIRouter(prefix="/api", tags=["jobs"], responses=PROBLEMS)
 
-WAIT_STEP = 0.25
 UserDep = Annotated[User, Depends(current_user)]
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
 
 
-@router.get("/results/job/{job_id}", response_model=JobOut, summary="Status and results of a job")
+@router.get(
+    "/results/job/{job_id}",
+    response_model=JobOut,
+    summary="Status and results of a job",
+    responses={429: {"model": Problem, "description": "Too many open event streams and long polls"}},
+)
 async def get_result(
     job_id: str,
     request: Request,
-    wait: Annotated[int, Query(ge=0, le=60, description="Hold until the job changes, at most N s")] = 0,
+    user: UserDep,
+    rt: RuntimeDep,
+    wait: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=WAIT_CEILING,
+            description="Hold the answer up to N s until the job changes (see `until`); "
+            "held at most REELQ_MAX_WAIT_SECONDS (default 60), larger values are clamped to it",
+        ),
+    ] = 0,
+    until: Annotated[
+        Until,
+        Query(description="With `wait`: `change` answers at the first change, `done` when the job has ended"),
+    ] = "change",
 ) -> Response:
-    return await status_answer(request, job_id, wait)
+    return await status_answer(request, rt, user.id, job_id, wait=wait, until=until)
 
 
 @router.get("/jobs", response_model=JobList, summary="Job history, newest first (without results)")
@@ -86,33 +114,31 @@ def get_artifact(job_id: str, name: str, user: UserDep, rt: RuntimeDep) -> FileR
     "/jobs/{job_id}/events",
     summary="Server-sent events of status and progress until the job ends",
     response_class=StreamingResponse,
+    responses={429: {"model": Problem, "description": "Too many open event streams and long polls"}},
 )
 async def job_events(job_id: str, request: Request, user: UserDep, rt: RuntimeDep) -> StreamingResponse:
     job = await run_in_threadpool(rt.service.get, user.id, job_id)
 
+    async def load() -> Job:
+        return await run_in_threadpool(rt.service.get, user.id, job_id)
+
     async def stream() -> AsyncIterator[str]:
-        nonlocal job
-        last = ""
-        idle = 0.0
-        while True:
-            tag = etag_of(job)
-            if tag != last:
-                last, idle = tag, 0.0
-                payload = {k: v for k, v in job_out(job, with_result=False).items() if k != "metadata"}
-                yield f"event: {'end' if job.status.terminal else 'status'}\ndata: {json.dumps(payload)}\n\n"
-                if job.status.terminal:
-                    return
-            elif idle >= 15:
-                idle = 0.0
-                yield ": keep-alive\n\n"
-            if await request.is_disconnected():
-                return
-            await asyncio.sleep(WAIT_STEP)
-            idle += WAIT_STEP
+        changes = watch(load, request, job, keepalive=KEEPALIVE_SECONDS)
+        async with contextlib.aclosing(changes):
             try:
-                job = await run_in_threadpool(rt.service.get, user.id, job_id)
+                async for current in changes:
+                    if current is None:
+                        yield ": keep-alive\n\n"
+                        continue
+                    payload = {
+                        k: v for k, v in job_out(current, with_result=False).items() if k != "metadata"
+                    }
+                    kind = "end" if current.status.terminal else "status"
+                    yield f"event: {kind}\ndata: {json.dumps(payload)}\n\n"
             except NotFound:
                 yield 'event: end\ndata: {"status": "deleted"}\n\n'
-                return
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    release = stream_slots(request, rt).take(user.id)
+    return HeldStream(
+        stream(), release, media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )

@@ -1,39 +1,53 @@
-"""The polled status answer, made cheap: clients ask for it over and over.
+"""The polled status answer, made cheap, and the one loop that watches a job change.
 
-Three layers, each answering exactly what the FastAPI route documents:
-1. ``StatusCacheHit`` (outermost ASGI layer): a repeat poll whose token and answer were seen moments
-   ago (``REELQ_AUTH_CACHE_SECONDS``, ``REELQ_STATUS_CACHE_SECONDS``) is answered from memory without
-   entering the framework. Anything else — a browser request with ``Origin`` (it needs CORS), ``?wait=``,
-   a cache miss — goes on down.
-2. ``status_fast_path``: a plain Starlette route in front of the FastAPI one.
-3. the FastAPI route in ``api/jobs.py``, which the OpenAPI document describes.
+Clients ask for a job's status over and over. One cache layer serves them: ``StatusCacheHit``, a pure
+ASGI middleware (``app.add_middleware``) that answers a repeat poll whose token and answer were seen
+moments ago (``REELQ_AUTH_CACHE_SECONDS``, ``REELQ_STATUS_CACHE_SECONDS``) from memory. Anything else —
+a browser request with ``Origin`` (it needs CORS), any query string (``?wait=``), a cache miss — reaches
+the documented FastAPI route ``get_result`` in ``api/jobs.py``, which fills the cache.
+
+Long polls (``?wait=``) and server-sent events both follow a job with :func:`watch`: one loop, one step.
+Each user may hold at most ``REELQ_MAX_STREAMS_PER_USER`` of them open per process (429 beyond).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from starlette.applications import Starlette
+from annotated_types import Le
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reelq.api.deps import current_user, runtime_of
-from reelq.api.schemas import job_out
+from reelq.api.schemas import job_out, status_url
 from reelq.cache import TTLCache
-from reelq.errors import BadRequest
+from reelq.config import Settings
+from reelq.errors import RateLimited
 from reelq.jobs.models import Job
 from reelq.runtime import Runtime
 
-PATH_PREFIX = "/api/results/job/"
+PATH_PREFIX = status_url("")
 RETRY_AFTER_SECONDS = 2
-WAIT_STEP = 0.25
+WAIT_STEP = 0.25  # how often a watched job is re-read
+KEEPALIVE_SECONDS = 15.0
+
+Until = Literal["change", "done"]
+
+
+def _wait_ceiling() -> int:
+    """The largest ``REELQ_MAX_WAIT_SECONDS`` the settings allow: the most ``?wait=`` can ask for."""
+    bounds = [m.le for m in Settings.model_fields["max_wait_seconds"].metadata if isinstance(m, Le)]
+    return int(str(bounds[0]))
+
+
+WAIT_CEILING = _wait_ceiling()
 
 
 def etag_of(job: Job) -> str:
@@ -66,52 +80,149 @@ class Rendered:
         return Response(self.body, media_type="application/json", headers=self.headers())
 
 
+def _state_item(state: Any, name: str, make: Callable[[], Any]) -> Any:
+    item = getattr(state, name, None)
+    if item is None:
+        item = make()
+        setattr(state, name, item)
+    return item
+
+
 def status_cache(request: Request, rt: Runtime) -> TTLCache[tuple[str, str], Rendered]:
-    return _cache_of(request.app.state, rt)
-
-
-def _cache_of(state: Any, rt: Runtime) -> TTLCache[tuple[str, str], Rendered]:
-    cache: TTLCache[tuple[str, str], Rendered] | None = getattr(state, "status_cache", None)
-    if cache is None:
-        cache = state.status_cache = TTLCache(rt.settings.status_cache_seconds)
+    cache: TTLCache[tuple[str, str], Rendered] = _state_item(
+        request.app.state, "status_cache", lambda: TTLCache(rt.settings.status_cache_seconds)
+    )
     return cache
 
 
-async def status_answer(request: Request, job_id: str, wait: int) -> Response:
-    user = await current_user(request)
-    rt = runtime_of(request)
-    cache = status_cache(request, rt)
+class StreamSlots:
+    """Open event streams and long polls per user (in this process); 429 ``too_many_streams`` beyond."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.open: dict[str, int] = {}
+
+    def take(self, user_id: str) -> Callable[[], None]:
+        """Hold a slot; returns the function that gives it back (safe to call more than once)."""
+        if self.open.get(user_id, 0) >= self.limit:
+            raise RateLimited(
+                f"at most {self.limit} event streams and long polls at once per user; close one first",
+                code="too_many_streams",
+            )
+        self.open[user_id] = self.open.get(user_id, 0) + 1
+        done = False
+
+        def release() -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            self.open[user_id] -= 1
+            if not self.open[user_id]:
+                del self.open[user_id]
+
+        return release
+
+
+def stream_slots(request: Request, rt: Runtime) -> StreamSlots:
+    slots: StreamSlots = _state_item(
+        request.app.state, "stream_slots", lambda: StreamSlots(rt.settings.max_streams_per_user)
+    )
+    return slots
+
+
+class HeldStream(StreamingResponse):
+    """A streaming response that gives its stream slot back however the stream ends."""
+
+    def __init__(self, content: AsyncIterator[str], release: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
+
+
+async def watch(
+    load: Callable[[], Awaitable[Job]],
+    request: Request,
+    job: Job,
+    *,
+    seen: str | None = None,
+    deadline: float | None = None,
+    keepalive: float | None = None,
+) -> AsyncGenerator[Job | None, None]:
+    """Yield ``job`` each time its ETag differs from the last one yielded (or ``seen``).
+
+    Yields None after ``keepalive`` seconds without a change. Ends after a terminal job, at ``deadline``
+    (event-loop time), or when the client has gone. ``load`` re-reads the job (and raises if it was
+    deleted). Long polls and event streams both use this loop.
+    """
+    loop = asyncio.get_running_loop()
+    idle = 0.0
+    while True:
+        tag = etag_of(job)
+        if tag != seen:
+            seen, idle = tag, 0.0
+            yield job
+            if job.status.terminal:
+                return
+        elif keepalive is not None and idle >= keepalive:
+            idle = 0.0
+            yield None
+        if deadline is not None and loop.time() >= deadline:
+            return
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(WAIT_STEP)
+        idle += WAIT_STEP
+        job = await load()
+
+
+async def status_answer(
+    request: Request, rt: Runtime, user_id: str, job_id: str, *, wait: int, until: Until
+) -> Response:
+    """The status of a job; with ``wait``, held until it changes (``until="done"``: until it ends).
+
+    ``wait`` is clamped to ``REELQ_MAX_WAIT_SECONDS``.
+    """
     known = request.headers.get("if-none-match")
-    rendered = None if wait else cache.get((user.id, job_id))
-    if rendered is None:
-        job = await run_in_threadpool(rt.service.get, user.id, job_id)
-        baseline = known or etag_of(job)
-        if wait:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + min(wait, rt.settings.max_wait_seconds)
-            while etag_of(job) == baseline and not job.status.terminal:
-                if loop.time() >= deadline or await request.is_disconnected():
-                    break
-                await asyncio.sleep(WAIT_STEP)
-                job = await run_in_threadpool(rt.service.get, user.id, job_id)
-        rendered = Rendered.of(job)
-        cache.put((user.id, job_id), rendered)
+    cache = status_cache(request, rt)
+    wait = min(wait, rt.settings.max_wait_seconds)
+    if not wait:
+        rendered = cache.get((user_id, job_id))
+        if rendered is not None:
+            return rendered.response(known)
+
+    async def load() -> Job:
+        return await run_in_threadpool(rt.service.get, user_id, job_id)
+
+    job = await load()
+    if wait and not job.status.terminal:
+        release = stream_slots(request, rt).take(user_id)
+        try:
+            deadline = asyncio.get_running_loop().time() + wait
+            changes = watch(load, request, job, seen=known or etag_of(job), deadline=deadline)
+            async with contextlib.aclosing(changes):
+                async for current in changes:
+                    assert current is not None  # no keepalive asked for
+                    job = current
+                    if until == "change" or job.status.terminal:
+                        break
+        finally:
+            release()
+    rendered = Rendered.of(job)
+    cache.put((user_id, job_id), rendered)
     return rendered.response(known)
 
 
-async def status_fast_path(request: Request) -> Response:
-    raw = request.query_params.get("wait", "0")
-    if not raw.isdigit() or int(raw) > 60:
-        raise BadRequest("query.wait: must be an integer from 0 to 60")
-    return await status_answer(request, request.path_params["job_id"], int(raw))
-
-
 class StatusCacheHit:
-    """ASGI layer answering repeat polls from the caches (see the module docstring)."""
+    """ASGI middleware answering repeat polls from the caches (see the module docstring)."""
 
-    def __init__(self, app: ASGIApp, owner: Starlette) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.owner = owner
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -138,23 +249,13 @@ class StatusCacheHit:
                 return None  # browsers need the CORS layer
         if token is None or token[:7].lower() != b"bearer " or "/" in job_id:
             return None
-        rt: Runtime = self.owner.state.runtime
+        state = scope["app"].state
+        rt: Runtime = state.runtime
         user = rt.users.cached(token[7:].strip().decode("latin-1"))
-        if user is None:
+        cache: TTLCache[tuple[str, str], Rendered] | None = getattr(state, "status_cache", None)
+        if user is None or cache is None:
             return None
-        rendered = _cache_of(self.owner.state, rt).get((user.id, job_id))
+        rendered = cache.get((user.id, job_id))
         if rendered is None:
             return None
         return rendered.response(known.decode("latin-1") if known is not None else None)
-
-
-def install_fast_path(app: Starlette) -> None:
-    app.router.routes.insert(
-        0, Route(PATH_PREFIX + "{job_id}", status_fast_path, methods=["GET"], include_in_schema=False)
-    )
-    build = app.build_middleware_stack
-
-    def build_with_cache_hits() -> ASGIApp:
-        return StatusCacheHit(build(), app)
-
-    app.build_middleware_stack = build_with_cache_hits  # type: ignore[method-assign]

@@ -6,17 +6,13 @@ Order of checks (none reads the body): method override → OPTIONS (no auth) →
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from reelq.api.deps import current_user
 from reelq.api.errors import problem, status_for
-from reelq.auth.tokens import User
 from reelq.errors import ReelqError
 from reelq.runtime import Runtime
 from reelq.uploads.tus import BodyInterrupted, TusResponse, TusUploads
@@ -46,16 +42,6 @@ _RESPONSES: dict[int | str, dict[str, str]] = {
 def _tus(request: Request) -> TusUploads:
     rt: Runtime = request.app.state.runtime
     return rt.tus
-
-
-async def _user(request: Request) -> User:
-    """The same check as every route's ``current_user`` dependency, called here after the 412 check."""
-    check: Any = current_user  # sync or async, depending on the deps module's version
-    if inspect.iscoroutinefunction(check):
-        user: User = await check(request)
-    else:  # a synchronous lookup touches the database: keep it off the event loop
-        user = await run_in_threadpool(check, request)
-    return user
 
 
 async def _body(request: Request) -> AsyncIterator[bytes]:
@@ -88,7 +74,7 @@ async def _handle(request: Request, upload_id: str | None) -> Response:
         if method == "OPTIONS":
             return _answer(tus.options())
         check_version(headers)
-        user = await _user(request)
+        user = await current_user(request)  # after the 412 check, as the tus spec orders
         if upload_id is None and method == "POST":
             base = request.scope.get("root_path", "").rstrip("/")
             return _answer(await tus.create(user.id, headers, _body(request), base))

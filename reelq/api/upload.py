@@ -1,4 +1,7 @@
-"""``POST /api/upload``: the body is streamed to disk after auth, checked while it arrives."""
+"""``POST /api/upload``: the body is streamed to disk after auth, checked while it arrives.
+
+A thin transport: what the upload asks for is checked by ``reelq.uploads.intake`` (the same step tus uses).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,11 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from reelq.analysis.registry import validate_request
 from reelq.api.deps import current_user, runtime
 from reelq.api.schemas import PROBLEMS, Problem, UploadAccepted, job_out, status_url
 from reelq.auth.tokens import User
-from reelq.errors import BadRequest, InsufficientStorage, RateLimited, UploadTooLarge
-from reelq.jobs.service import MAX_IDEMPOTENCY_KEY, Upload, parse_metadata
-from reelq.notify.devices import validate_push_token
+from reelq.errors import BadRequest, RateLimited, UploadTooLarge
+from reelq.jobs.service import MAX_IDEMPOTENCY_KEY
 from reelq.runtime import Runtime
 from reelq.uploads.multipart import receive_multipart
 
@@ -74,13 +75,11 @@ async def upload(
         raise BadRequest(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):
             raise BadRequest("invalid Content-Length")
         if int(declared) > settings.max_upload_bytes + FORM_OVERHEAD:
             raise UploadTooLarge(f"the body is larger than the limit of {settings.max_upload_bytes} bytes")
-    needed = settings.disk_reserve_bytes + int(declared or 0)
-    if await run_in_threadpool(rt.layout.free_bytes) < needed:
-        raise InsufficientStorage("the server is low on disk space; try again later")
+    await run_in_threadpool(rt.intake.check_space, int(declared or 0))
 
     active: dict[str, int] = request.app.state.__dict__.setdefault("uploads_in_flight", {})
     if active.get(user.id, 0) >= settings.max_concurrent_uploads:
@@ -90,12 +89,14 @@ async def upload(
         )
     active[user.id] = active.get(user.id, 0) + 1
     try:
+        # Fields sent before the file part are checked before a byte of it is stored.
         form = await receive_multipart(
             request.stream(),
             request.headers.get("content-type"),
             dest_dir=rt.layout.incoming,
             max_file_bytes=settings.max_upload_bytes,
             idle_seconds=settings.upload_idle_seconds,
+            on_file_start=rt.intake.prepare,
         )
     finally:
         active[user.id] -= 1
@@ -103,29 +104,9 @@ async def upload(
             del active[user.id]
     assert form.file is not None
     try:
-        analyzer = validate_request(
-            form.fields.get("analyzer"), default=settings.analyzer, extra=settings.analyzers
-        )
-        metadata = parse_metadata(form.fields.get("metadata"))
-        push_token = form.fields.get("push_token")
-        if push_token and rt.notifier is not None:  # registered before the job exists: no race with it
-            await run_in_threadpool(rt.notifier.devices.register, user.id, validate_push_token(push_token))
-        received = form.file
-        upload_ = Upload(
-            path=received.path,
-            name=received.name,
-            size=received.size,
-            sha256=received.sha256,
-            content_type=received.container.content_type,
-            extension=received.container.extension,
-        )
+        asked = rt.intake.prepare(form.fields)  # again: fields may also follow the file part
         job, created = await run_in_threadpool(
-            rt.service.submit,
-            user.id,
-            upload_,
-            analyzer=analyzer,
-            metadata=metadata,
-            idempotency_key=idempotency_key,
+            rt.intake.submit, user.id, asked, form.file, idempotency_key=idempotency_key
         )
     except BaseException:
         form.discard()

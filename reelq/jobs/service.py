@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
 from reelq.errors import BadRequest, Conflict, JobNotFound, TransitionConflict
+from reelq.files import Layout, StoredFile, fsync_dir
 from reelq.ids import is_id, new_id
 from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
 from reelq.jobs.store import JobStore
 from reelq.logs import event
-from reelq.uploads.storage import Layout, fsync_dir
 
 log = logging.getLogger("reelq.jobs")
 
@@ -30,30 +27,6 @@ MAX_IDEMPOTENCY_KEY = 255
 
 class Send(Protocol):
     def __call__(self, job_id: str, delay: float = 0.0, *, mark: bool = True) -> None: ...
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file already on disk (in the incoming dir) with what we know about it."""
-
-    path: Path
-    name: str
-    size: int
-    sha256: str
-    content_type: str
-    extension: str
-
-
-def parse_metadata(raw: str | None) -> dict[str, Any]:
-    if raw is None or raw == "":
-        return {}
-    try:
-        value = json.loads(raw)
-    except ValueError as exc:
-        raise BadRequest("'metadata' must be a JSON object", code="bad_metadata") from exc
-    if not isinstance(value, dict):
-        raise BadRequest("'metadata' must be a JSON object", code="bad_metadata")
-    return value
 
 
 class JobService:
@@ -73,7 +46,7 @@ class JobService:
     def submit(
         self,
         user_id: str,
-        upload: Upload,
+        upload: StoredFile,
         *,
         analyzer: str,
         metadata: dict[str, Any],
@@ -132,7 +105,7 @@ class JobService:
         return job, True
 
     def _replay(
-        self, user_id: str, key: str, upload: Upload | None, *, sha256: str | None = None
+        self, user_id: str, key: str, upload: StoredFile | None, *, sha256: str | None = None
     ) -> Job | None:
         existing = self.store.by_idempotency_key(user_id, key)
         if existing is None:

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from reelq.db.schema import devices
-from reelq.errors import BadRequest, NotFound
+from reelq.errors import BadRequest, Conflict, NotFound
 from reelq.ids import new_id
 from reelq.timeutil import now as _now
 from reelq.timeutil import rfc3339
@@ -64,14 +65,33 @@ class DeviceStore:
         self.clock = clock
 
     def register(self, user_id: str, token: str, platform: str | None = None) -> tuple[Device, bool]:
-        """Upsert by token; returns (device, created). Re-registering re-enables a disabled token, and
-        a token seen under another user moves to this one (the phone changed hands or accounts)."""
+        """Register ``token`` for ``user_id``; returns (device, created).
+
+        A token belongs to at most one user. Its owner may register it again at any time (that
+        re-enables it after ``DeviceNotRegistered``: the app got the token again, so it is live). Another
+        user gets 409 ``push_token_in_use`` and the owner's row is left exactly as it was: tokens are
+        not secret, so knowing one must not move someone's phone, show their device, or clear a
+        disable that Expo reported. The owner releases a token by deleting the device (an app does so
+        at sign-out); the next user to register it then gets a new row with its own id.
+        """
         token = validate_push_token(token)
         if platform is not None and platform not in PLATFORMS:
             raise BadRequest(f"platform must be one of {', '.join(PLATFORMS)}", code="invalid_platform")
+        try:
+            return self._register(user_id, token, platform)
+        except IntegrityError:  # two first registrations of one token raced: the loser sees the winner's row
+            return self._register(user_id, token, platform)
+
+    def _register(self, user_id: str, token: str, platform: str | None) -> tuple[Device, bool]:
         t = self.clock()
         with self.engine.begin() as conn:
             row = conn.execute(select(devices).where(devices.c.push_token == token)).first()
+            if row is not None and row.user_id != user_id:
+                raise Conflict(
+                    "this push token is registered to another account; it can be registered here once "
+                    "that account removes the device (DELETE /api/devices/{id}, e.g. when the app signs out)",
+                    code="push_token_in_use",
+                )
             if row is None:
                 device_id = new_id()
                 conn.execute(
@@ -86,14 +106,8 @@ class DeviceStore:
                 )
                 created = True
             else:
-                device_id = row.id
-                created = row.user_id != user_id
-                values: dict[str, Any] = {
-                    "user_id": user_id,
-                    "last_seen_at": t,
-                    "disabled_at": None,
-                    "disabled_reason": None,
-                }
+                device_id, created = row.id, False
+                values: dict[str, Any] = {"last_seen_at": t, "disabled_at": None, "disabled_reason": None}
                 if platform is not None:
                     values["platform"] = platform
                 conn.execute(update(devices).where(devices.c.id == device_id).values(**values))

@@ -1,4 +1,5 @@
-"""The Expo push API client (``research/expo_push.md`` §1): httpx, gzip, retries, tolerant parsing.
+"""The Expo push API client: httpx, gzip, retries, tolerant parsing. The contract it follows is
+https://docs.expo.dev/push-notifications/sending-notifications/ (tickets, receipts, errors, limits).
 
 Only talks HTTP. Persisting tickets, throttling and deciding what an error means for a device is the
 caller's business (``sender.py``, ``receipts.py``).

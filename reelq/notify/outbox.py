@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,15 +22,17 @@ from reelq.db.schema import notifications as n
 from reelq.ids import new_id
 from reelq.jobs.models import Job
 from reelq.logs import event
-from reelq.notify.payload import event_name, push_message, webhook_body
+from reelq.notify.payload import event_name
 from reelq.timeutil import now as _now
 from reelq.timeutil import rfc3339
+
+if TYPE_CHECKING:
+    from reelq.notify.channels import Channel
 
 log = logging.getLogger("reelq.notify")
 
 PUSH = "push"
 WEBHOOK = "webhook"
-TargetLister = Callable[[Connection, str], list[str]]
 
 
 class State(StrEnum):
@@ -79,22 +81,14 @@ class Notification:
 
 
 class Outbox:
-    def __init__(
-        self,
-        engine: Engine,
-        targets: Mapping[str, TargetLister],
-        *,
-        url_template: str = "reelq://results/{job_id}",
-        status_url: Callable[[str], str] = lambda job_id: f"/api/results/job/{job_id}",
-        collapse: bool = False,
-        clock: Callable[[], float] = _now,
-    ) -> None:
+    def __init__(self, engine: Engine, *, clock: Callable[[], float] = _now) -> None:
         self.engine = engine
-        self.targets = dict(targets)
-        self.url_template = url_template
-        self.status_url = status_url
-        self.collapse = collapse
         self.clock = clock
+        self.channels: list[Channel] = []
+
+    def add(self, channel: Channel) -> None:
+        """A channel whose targets get a row for every finished job from now on."""
+        self.channels.append(channel)
 
     # -- the job store's terminal hook: runs INSIDE the job's transaction ------------------------
     def on_terminal(self, conn: Connection, job: Job) -> None:
@@ -103,17 +97,19 @@ class Outbox:
             return
         t = self.clock()
         rows: list[dict[str, Any]] = []
-        for channel, lister in self.targets.items():
-            for target_id in lister(conn, job.user_id):
+        for channel in self.channels:
+            targets = channel.targets(conn, job.user_id)
+            payload = json.dumps(channel.payload(job, name)) if targets else ""
+            for target_id in targets:
                 rows.append(
                     {
                         "id": new_id(),
                         "job_id": job.id,
                         "user_id": job.user_id,
-                        "channel": channel,
+                        "channel": channel.name,
                         "target_id": target_id,
                         "event": name,
-                        "payload_json": json.dumps(self._payload(channel, job, name)),
+                        "payload_json": payload,
                         "state": State.PENDING.value,
                         "attempts": 0,
                         "next_attempt_at": t,
@@ -123,11 +119,6 @@ class Outbox:
                 )
         if rows:
             self.insert_ignoring_duplicates(conn, rows)
-
-    def _payload(self, channel: str, job: Job, name: str) -> dict[str, Any]:
-        if channel == PUSH:
-            return push_message(job, self.url_template, collapse=self.collapse)
-        return webhook_body(job, name, self.status_url(job.id))
 
     @staticmethod
     def insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -142,8 +133,14 @@ class Outbox:
             conn.execute(insert(n), rows)
 
     # -- sending ---------------------------------------------------------------------------------
-    def claim(self, channel: str, limit: int, lease_seconds: float) -> list[Notification]:
-        """Due ``pending`` rows and ``sending`` rows whose lease expired → ``sending`` under a new lease."""
+    def claim(
+        self, channel: str, limit: int, lease_seconds: float, max_attempts: int | None = None
+    ) -> list[Notification]:
+        """Due ``pending`` rows and ``sending`` rows whose lease expired → ``sending`` under a new lease.
+
+        With ``max_attempts``, a row that already used them all (its sender kept dying, or the limit
+        was lowered) is given up as ``failed``/``attempts_exhausted`` instead of being claimed forever.
+        """
         t = self.clock()
         lease = new_id()
         due = and_(
@@ -154,6 +151,21 @@ class Outbox:
             ),
         )
         with self.engine.begin() as conn:
+            if max_attempts is not None:
+                spent = conn.execute(
+                    update(n)
+                    .where(due, n.c.attempts >= max_attempts)
+                    .values(
+                        state=State.FAILED.value,
+                        lease_token=None,
+                        lease_until=None,
+                        error_code="attempts_exhausted",
+                        error_message=f"given up after {max_attempts} attempts",
+                        updated_at=t,
+                    )
+                )
+                if spent.rowcount:
+                    event(log, "notify.given_up", logging.WARNING, channel=channel, count=spent.rowcount)
             ids = [r[0] for r in conn.execute(select(n.c.id).where(due).order_by(n.c.id).limit(limit))]
             if not ids:
                 return []
@@ -172,27 +184,41 @@ class Outbox:
             rows = conn.execute(select(n).where(n.c.lease_token == lease).order_by(n.c.id)).all()
         return [Notification.from_row(r) for r in rows]
 
-    def finish(self, conn: Connection, row: Notification, state: State, **values: Any) -> bool:
-        """Record the outcome of a send, only while still holding its lease."""
+    def finish(
+        self, conn: Connection, row: Notification, state: State, *, quiet: bool = False, **values: Any
+    ) -> bool:
+        """Record the outcome of a send, only while still holding its lease (``quiet``: a row that was
+        already recorded is expected, so that is not logged as a lost lease)."""
         res = conn.execute(
             update(n)
             .where(n.c.id == row.id, n.c.lease_token == row.lease_token, n.c.state == State.SENDING.value)
             .values(state=state.value, lease_token=None, lease_until=None, updated_at=self.clock(), **values)
         )
-        if not res.rowcount:
+        if not res.rowcount and not quiet:
             event(log, "notify.lease_lost", logging.WARNING, notification=row.id, job_id=row.job_id)
         return bool(res.rowcount)
 
     def retry_later(
-        self, conn: Connection, row: Notification, code: str, message: str, delay: float, max_attempts: int
+        self,
+        conn: Connection,
+        row: Notification,
+        code: str,
+        message: str,
+        delay: float,
+        max_attempts: int,
+        *,
+        quiet: bool = False,
     ) -> bool:
         """Back to ``pending`` after ``delay``; ``failed`` once ``max_attempts`` sends were spent."""
         if row.attempts >= max_attempts:
-            return self.finish(conn, row, State.FAILED, error_code=code, error_message=message[:500])
+            return self.finish(
+                conn, row, State.FAILED, quiet=quiet, error_code=code, error_message=message[:500]
+            )
         return self.finish(
             conn,
             row,
             State.PENDING,
+            quiet=quiet,
             next_attempt_at=self.clock() + delay,
             error_code=code,
             error_message=message[:500],

@@ -1,21 +1,23 @@
-"""Send due push notifications: claim ≤100 outbox rows, one Expo request, record every ticket."""
+"""The Expo push channel: claim ≤100 outbox rows, one Expo request, record every ticket."""
 
 from __future__ import annotations
 
 import logging
-import random
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from reelq.jobs.models import Job
 from reelq.logs import event
+from reelq.notify.channels import drain, give_back
 from reelq.notify.devices import Device, DeviceStore
 from reelq.notify.expo import MAX_RECIPIENTS, ExpoClient, ExpoRequestError, ExpoUnavailable, Ticket
 from reelq.notify.outbox import PUSH, Notification, Outbox, State
-from reelq.notify.payload import MAX_PUSH_BYTES, push_size
+from reelq.notify.payload import MAX_PUSH_BYTES, push_message, push_size
+from reelq.notify.retry import backoff
 from reelq.notify.throttle import SlidingWindow
 from reelq.timeutil import now as _now
 
@@ -32,13 +34,13 @@ class PushConfig:
     max_attempts: int = 8
     retry_base_seconds: float = 10.0
     receipt_delay_seconds: float = 900.0
-
-
-def backoff(attempts: int, base: float, cap: float = 3600.0) -> float:
-    return float(min(cap, base * 2 ** max(0, attempts - 1) * random.uniform(0.5, 1.5)))
+    url_template: str = "reelq://results/{job_id}"
+    collapse: bool = False
 
 
 class PushSender:
+    name = PUSH
+
     def __init__(
         self,
         engine: Engine,
@@ -57,37 +59,73 @@ class PushSender:
         self.config = config
         self.clock = clock
 
+    def targets(self, conn: Connection, user_id: str) -> list[str]:
+        return self.devices.active_ids(conn, user_id)
+
+    def payload(self, job: Job, event: str) -> dict[str, Any]:
+        return push_message(job, self.config.url_template, collapse=self.config.collapse)
+
+    def deliver_due(self, max_rows: int | None = None, max_batches: int | None = None) -> int:
+        c = self.config
+        return drain(
+            self.outbox,
+            PUSH,
+            batch=MAX_RECIPIENTS,
+            lease_seconds=c.lease_seconds,
+            max_attempts=c.max_attempts,
+            send=self.send_rows,
+            give_back=self._give_back,
+            max_rows=max_rows,
+            max_batches=max_batches,
+        )
+
     def send_due(self, max_batches: int | None = None) -> int:
-        """Send until nothing is due (or ``max_batches``); returns how many rows were handled."""
-        handled = batches = 0
-        while max_batches is None or batches < max_batches:
-            rows = self.outbox.claim(PUSH, MAX_RECIPIENTS, self.config.lease_seconds)
-            if not rows:
-                break
-            self.send_rows(rows)
-            handled += len(rows)
-            batches += 1
-        return handled
+        """Send until nothing is due (or ``max_batches`` requests); returns how many rows were handled."""
+        return self.deliver_due(max_batches=max_batches)
+
+    def _give_back(self, rows: list[Notification], exc: Exception) -> None:
+        c = self.config
+        give_back(
+            self.engine,
+            self.outbox,
+            rows,
+            exc,
+            retry_base_seconds=c.retry_base_seconds,
+            max_attempts=c.max_attempts,
+        )
 
     def send_rows(self, rows: list[Notification]) -> None:
         found = self.devices.by_ids(r.target_id for r in rows)
         ready: list[tuple[Notification, Device]] = []
+        broken: list[Notification] = []
         with self.engine.begin() as conn:
             for row in rows:
                 device = found.get(row.target_id)
+                try:
+                    size = push_size({**row.payload, "to": device.push_token}) if device else 0
+                except Exception as exc:  # a row written by an older version, or damaged: this row only
+                    event(log, "push.bad_row", logging.ERROR, notification=row.id, error=type(exc).__name__)
+                    broken.append(row)
+                    continue
                 if device is None or not device.active:
                     reason = "device_removed" if device is None else "device_disabled"
                     self.outbox.finish(conn, row, State.SKIPPED, error_code=reason)
-                elif push_size({**row.payload, "to": device.push_token}) > MAX_PUSH_BYTES:
+                elif size > MAX_PUSH_BYTES:
                     msg = f"the payload is over {MAX_PUSH_BYTES} bytes"
                     self.outbox.finish(conn, row, State.FAILED, error_code="MessageTooBig", error_message=msg)
                 else:
                     ready.append((row, device))
+            for row in broken:
+                msg = "the notification could not be built (see the server log)"
+                self.outbox.finish(conn, row, State.FAILED, error_code="internal_error", error_message=msg)
         groups: dict[str | None, list[tuple[Notification, Device]]] = defaultdict(list)
         for row, device in ready:
             groups[device.project].append((row, device))
         for group in groups.values():
-            self._send_group(group, split_allowed=True)
+            try:
+                self._send_group(group, split_allowed=True)
+            except Exception as exc:  # the other groups still go out
+                self._give_back([row for row, _ in group], exc)
 
     def _send_group(self, group: list[tuple[Notification, Device]], *, split_allowed: bool) -> None:
         messages = [{**row.payload, "to": device.push_token} for row, device in group]

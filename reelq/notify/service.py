@@ -15,13 +15,15 @@ from sqlalchemy import Engine
 from reelq.config import Settings
 from reelq.jobs.models import Job
 from reelq.logs import event
+from reelq.notify.channels import Channel
 from reelq.notify.devices import DeviceStore
 from reelq.notify.expo import ExpoClient
-from reelq.notify.outbox import PUSH, WEBHOOK, Outbox
+from reelq.notify.outbox import Outbox
 from reelq.notify.receipts import ReceiptChecker
 from reelq.notify.sender import PushConfig, PushSender
 from reelq.notify.throttle import SlidingWindow
-from reelq.notify.webhooks import WebhookConfig, WebhookSender, WebhookStore
+from reelq.notify.webhook_sender import WebhookConfig, WebhookSender, webhook_client
+from reelq.notify.webhooks import WebhookStore
 
 log = logging.getLogger("reelq.notify")
 
@@ -46,12 +48,7 @@ class Notifier:
         hooks = WebhookStore(
             engine, allow_http=settings.webhook_allow_http, allow_private=settings.webhook_allow_private
         )
-        outbox = Outbox(
-            engine,
-            {PUSH: devices.active_ids, WEBHOOK: hooks.active_ids},
-            url_template=settings.push_url_template,
-            collapse=settings.expo_collapse_duplicates,
-        )
+        outbox = Outbox(engine)
         token = settings.expo_access_token.get_secret_value() if settings.expo_access_token else None
         expo = ExpoClient(
             http,
@@ -72,6 +69,8 @@ class Notifier:
                 max_attempts=settings.notify_max_attempts,
                 retry_base_seconds=settings.notify_retry_base_seconds,
                 receipt_delay_seconds=settings.expo_receipt_delay_seconds,
+                url_template=settings.push_url_template,
+                collapse=settings.expo_collapse_duplicates,
             ),
         )
         receipts = ReceiptChecker(
@@ -81,7 +80,7 @@ class Notifier:
             engine,
             outbox,
             hooks,
-            http,
+            webhook_client(),
             WebhookConfig(
                 timeout_seconds=settings.webhook_timeout_seconds,
                 max_failures=settings.webhook_max_failures,
@@ -90,17 +89,36 @@ class Notifier:
                 lease_seconds=max(60.0, settings.webhook_timeout_seconds * 3),
             ),
         )
+        for channel in (push, sender):
+            outbox.add(channel)
         return cls(devices, hooks, outbox, push, receipts, sender, http)
 
     def register_task(self, huey: Any) -> None:
         """The Huey task that sends after a commit; any consumer of this queue can run it."""
         self._enqueue = huey.task(name=SEND_TASK, retries=0)(self.send_pending)
 
+    @property
+    def channels(self) -> list[Channel]:
+        return self.outbox.channels
+
     def send_pending(self) -> None:
-        try:
-            self.push.send_due()
-        finally:
-            self.webhook_sender.deliver_due()
+        """Every channel sends what is due; one channel's failure (its database query, say) does not
+        keep the others from running, and is raised once they have."""
+        failure: Exception | None = None
+        for channel in self.channels:
+            try:
+                channel.deliver_due()
+            except Exception as exc:
+                event(
+                    log,
+                    "notify.channel_failed",
+                    logging.ERROR,
+                    channel=channel.name,
+                    error=type(exc).__name__,
+                )
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     def trigger(self, job: Job | None = None) -> None:
         """After the terminal commit: ask a consumer to send. A lost trigger is covered by ``tick``."""
@@ -120,3 +138,4 @@ class Notifier:
 
     def close(self) -> None:
         self.http.close()
+        self.webhook_sender.http.close()

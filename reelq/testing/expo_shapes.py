@@ -1,4 +1,5 @@
-"""The JSON shapes of the Expo push service that the fake answers with (research/expo_push.md §5.2)."""
+"""The JSON shapes of the Expo push service that the fake answers with, as documented at
+https://docs.expo.dev/push-notifications/sending-notifications/ (push tickets, push receipts, errors)."""
 
 from __future__ import annotations
 

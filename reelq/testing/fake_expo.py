@@ -1,4 +1,5 @@
-"""A local fake of the Expo push service, faithful to ``research/expo_push.md`` §5.
+"""A local fake of the Expo push service, following its public contract:
+https://docs.expo.dev/push-notifications/sending-notifications/
 
 Routes ``POST /--/api/v2/push/send`` and ``POST /--/api/v2/push/getReceipts`` with the documented
 shapes; gzip request bodies; ≤100 recipients and ≤1000 receipt ids (400 beyond); one project per

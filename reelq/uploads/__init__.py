@@ -1,1 +1,1 @@
-"""Uploads: storage layout, container sniffing, streaming multipart (and tus)."""
+"""Uploads: the one intake step (``intake``), container sniffing, streaming multipart, and tus."""

@@ -1,17 +1,17 @@
 """Streaming multipart/form-data: the file part goes straight to disk, hashed and sniffed on the way.
 
 The parser never holds more than one batch of the body in memory, checks the size limit and the
-container type while the body arrives, and deletes its partial file on any error.
+container type while the body arrives, and deletes its partial file on any error. ``on_file_start`` sees
+the fields that came before the file part, so a refused field stops the upload before a byte is stored.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,28 +20,21 @@ import anyio.to_thread
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from reelq.errors import BadRequest, RequestTimeout, UnsupportedMedia, UploadTooLarge
-from reelq.uploads.sniff import SNIFF_BYTES, Container, sniff
-from reelq.uploads.storage import display_name
+from reelq.errors import BadRequest, RequestTimeout, UploadTooLarge
+from reelq.files import StoredFile, display_name
+from reelq.uploads.pace import TooSlow, paced
+from reelq.uploads.sniff import SNIFF_BYTES, Container, require_video
 
 FILE_FIELDS = ("video", "file")
+_SEND_FILE = "send the video as a 'video' (or 'file') form field"
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FIELDS = 20
 BATCH_BYTES = 128 * 1024  # small enough that little work is left when the last byte arrives
 
 
 @dataclass
-class ReceivedFile:
-    path: Path
-    name: str
-    size: int
-    sha256: str
-    container: Container
-
-
-@dataclass
 class ReceivedForm:
-    file: ReceivedFile | None
+    file: StoredFile | None
     fields: dict[str, str] = field(default_factory=dict)
 
     def discard(self) -> None:
@@ -52,8 +45,14 @@ class ReceivedForm:
 class _State:
     """Everything the (synchronous) parser callbacks touch; used from one worker thread at a time."""
 
-    def __init__(self, dest_dir: Path, max_file_bytes: int) -> None:
+    def __init__(
+        self,
+        dest_dir: Path,
+        max_file_bytes: int,
+        on_file_start: Callable[[Mapping[str, str]], object] | None = None,
+    ) -> None:
         self.dest_dir = dest_dir
+        self.on_file_start = on_file_start
         self.max_file_bytes = max_file_bytes
         self.fields: dict[str, str] = {}
         self.header_field = b""
@@ -99,9 +98,14 @@ class _State:
         filename = opts.get(b"filename*") or opts.get(b"filename")
         self.part_filename = filename.decode("utf-8", "replace") if filename is not None else None
         self.is_file = self.part_name in FILE_FIELDS
+        if not self.is_file and self.part_filename is not None and not self.file_done:
+            shown = (self.part_name or "")[:40]
+            raise BadRequest(f"the file part is named {shown!r}: {_SEND_FILE}", code="missing_file")
         if self.is_file:
             if self.file_done or self.fh is not None:
                 raise BadRequest("send exactly one file part ('video' or 'file')")
+            if self.on_file_start is not None:
+                self.on_file_start(self.fields)
             self.file_name = display_name(self.part_filename)
             self.dest_dir.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=self.dest_dir)
@@ -115,7 +119,10 @@ class _State:
         if not self.is_file:
             self.field_buf += chunk
             if len(self.field_buf) > MAX_FIELD_BYTES:
-                raise BadRequest(f"form field {self.part_name!r} is larger than {MAX_FIELD_BYTES} bytes")
+                raise BadRequest(
+                    f"form field {(self.part_name or '')[:40]!r} is larger than {MAX_FIELD_BYTES} bytes "
+                    f"(if it is the file: {_SEND_FILE})"
+                )
             return
         self.size += len(chunk)
         if self.size > self.max_file_bytes:
@@ -149,12 +156,7 @@ class _State:
             self.fields[self.part_name] = self.field_buf.decode("utf-8", "replace")
 
     def _sniff(self) -> None:
-        container = sniff(bytes(self.head))
-        if container is None:
-            raise UnsupportedMedia(
-                "the file is not a video container reelq accepts (MP4/MOV/3GP, MKV/WebM, AVI, MPEG-TS)"
-            )
-        self.container = container
+        self.container = require_video(bytes(self.head))
 
     def callbacks(self) -> dict[str, Any]:
         return {
@@ -186,20 +188,6 @@ def boundary_of(content_type: str | None) -> bytes:
     return boundary
 
 
-async def _with_idle_timeout(
-    chunks: AsyncIterator[bytes], idle_seconds: float | None
-) -> AsyncIterator[bytes]:
-    it = aiter(chunks)
-    while True:
-        try:
-            chunk = await asyncio.wait_for(anext(it), idle_seconds)
-        except StopAsyncIteration:
-            return
-        except TimeoutError as exc:
-            raise RequestTimeout(f"no data for {idle_seconds:g} s; the upload was abandoned") from exc
-        yield chunk
-
-
 async def receive_multipart(
     chunks: AsyncIterator[bytes],
     content_type: str | None,
@@ -207,10 +195,14 @@ async def receive_multipart(
     dest_dir: Path,
     max_file_bytes: int,
     idle_seconds: float | None = None,
+    on_file_start: Callable[[Mapping[str, str]], object] | None = None,
 ) -> ReceivedForm:
-    """Read a multipart body from ``chunks``; the parsing and disk writes run off the event loop."""
+    """Read a multipart body from ``chunks``; the parsing and disk writes run off the event loop.
+
+    The body is ended with 408 when it stops or trickles (``reelq.uploads.pace``).
+    """
     boundary = boundary_of(content_type)
-    state = _State(dest_dir, max_file_bytes)
+    state = _State(dest_dir, max_file_bytes, on_file_start)
     parser = MultipartParser(boundary, state.callbacks(), max_header_count=8, max_header_size=4096)  # type: ignore[arg-type]
 
     def feed(data: bytes) -> None:
@@ -221,7 +213,7 @@ async def receive_multipart(
 
     batch = bytearray()
     try:
-        async for chunk in _with_idle_timeout(chunks, idle_seconds):
+        async for chunk in paced(chunks, idle_seconds):
             batch += chunk
             if len(batch) >= BATCH_BYTES:
                 data, batch = bytes(batch), bytearray()
@@ -231,19 +223,21 @@ async def receive_multipart(
         await anyio.to_thread.run_sync(parser.finalize)
         if state.fh is not None:
             raise BadRequest("the body ended in the middle of the file part", code="incomplete_body")
+    except TooSlow as exc:
+        state.cleanup()
+        raise RequestTimeout(f"{exc}; the upload was abandoned") from None
     except BaseException:
         # Includes a client that went away (the stream raises) and task cancellation.
         state.cleanup()
         raise
     if not state.file_done or state.path is None or state.container is None:
-        raise BadRequest(
-            "no file part: send the video as a 'video' (or 'file') form field", code="missing_file"
-        )
-    received = ReceivedFile(
+        raise BadRequest(f"no file part: {_SEND_FILE}", code="missing_file")
+    received = StoredFile(
         path=state.path,
         name=state.file_name,
         size=state.size,
         sha256=state.sha.hexdigest(),
-        container=state.container,
+        content_type=state.container.content_type,
+        extension=state.container.extension,
     )
     return ReceivedForm(file=received, fields=state.fields)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reelq.errors import UnsupportedMedia
+
 # Enough for every check below (MPEG-TS needs three 188-byte packets).
 SNIFF_BYTES = 188 * 3 + 1
 
@@ -44,3 +46,13 @@ def sniff(head: bytes) -> Container | None:
     if len(head) >= 377 and head[0] == 0x47 and head[188] == 0x47 and head[376] == 0x47:
         return MPEGTS
     return None
+
+
+def require_video(head: bytes) -> Container:
+    """The container of ``head``; 415 with the one message every transport shows for a non-video."""
+    container = sniff(head)
+    if container is None:
+        raise UnsupportedMedia(
+            "the file is not a video container reelq accepts (MP4/MOV/3GP, MKV/WebM, AVI, MPEG-TS)"
+        )
+    return container

@@ -14,36 +14,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from reelq.analysis.registry import validate_request
 from reelq.errors import (
     BadRequest,
     ChecksumMismatch,
     Conflict,
     Gone,
-    InsufficientStorage,
     Locked,
     NotFound,
-    UnsupportedMedia,
     UploadTooLarge,
 )
+from reelq.files import Layout
 from reelq.ids import is_id, new_id
-from reelq.jobs.service import JobService, parse_metadata
 from reelq.logs import event
 from reelq.uploads import tus_io
+from reelq.uploads.intake import Intake
+from reelq.uploads.pace import Pace, TooSlow
 from reelq.uploads.sniff import SNIFF_BYTES
-from reelq.uploads.storage import Layout
 from reelq.uploads.tus_finish import Finisher
 from reelq.uploads.tus_headers import (
     CHECKSUM_ALGORITHMS,
-    OFFSET_STREAM,
     TUS_EXTENSIONS,
     TUS_VERSION,
     Checksum,
@@ -53,14 +49,13 @@ from reelq.uploads.tus_headers import (
     parse_nonnegative,
 )
 from reelq.uploads.tus_headers import parse_metadata as parse_upload_metadata
+from reelq.uploads.tus_lock import Holder, PatchLocks
 from reelq.uploads.tus_store import TusStore, TusUpload, UploadState, process_owner
 
 log = logging.getLogger("reelq.uploads")
 
 BATCH_BYTES = 1024 * 1024  # gather the body into writes of about this size
 CHECKPOINT_BYTES = 64 * 1024 * 1024  # a long PATCH without checksum commits its progress this often
-STALL_SECONDS = 2.0  # a PATCH that received nothing for this long is taken over by a new one
-TAKEOVER_WAIT_SECONDS = 5.0
 TOMBSTONE_SECONDS = 7 * 24 * 3600.0
 
 
@@ -76,31 +71,12 @@ class TusConfig:
     max_incomplete_bytes: int
     lock_seconds: float
     idle_seconds: float
-    default_analyzer: str
-    disk_reserve_bytes: int
-    extra_analyzers: tuple[str, ...] = ()
 
 
 @dataclass
 class TusResponse:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
-
-
-class _Holder:
-    """The PATCH holding an upload's lock in this process; a newer PATCH can ask it to stop."""
-
-    def __init__(self) -> None:
-        self.last_data = time.monotonic()
-        self.takeover = False
-        self.finishing = False  # the body is read; it is committing (a new request waits, no 423)
-        self.released = asyncio.Event()
-        self.timeout: asyncio.Timeout | None = None
-
-    def request_takeover(self) -> None:
-        self.takeover = True
-        if self.timeout is not None:  # wake the read it is blocked in
-            self.timeout.reschedule(asyncio.get_running_loop().time())
 
 
 @dataclass
@@ -114,23 +90,17 @@ class TusUploads:
         self,
         store: TusStore,
         layout: Layout,
-        jobs: JobService,
+        intake: Intake,
         config: TusConfig,
-        *,
-        on_push_token: Callable[[str, str], None] | None = None,
-        check_push_token: Callable[[str], object] | None = None,
     ) -> None:
-        self.check_push_token = check_push_token
         self.store = store
         self.layout = layout
+        self.intake = intake
         self.config = config
         self.instance = new_id()
         self.owner = process_owner(self.instance)
-        self.finisher = Finisher(
-            store, layout, jobs, on_push_token, config.default_analyzer, config.extra_analyzers
-        )
-        self._holders: dict[str, _Holder] = {}
-        self._acquiring: set[str] = set()
+        self.finisher = Finisher(store, layout, intake)
+        self.locks = PatchLocks(store, self.owner, self.instance, config.lock_seconds)
 
     # -- discovery ---------------------------------------------------------------------------
     def options(self) -> TusResponse:
@@ -156,24 +126,16 @@ class TusUploads:
             raise BadRequest("an empty file is not a video", code="empty_file")
         raw_meta = headers.get("upload-metadata", "")
         meta = parse_upload_metadata(raw_meta)
-        validate_request(meta.get("analyzer"), default=cfg.default_analyzer, extra=cfg.extra_analyzers)
-        parse_metadata(meta.get("metadata"))
-        if meta.get("push_token") and self.check_push_token is not None:
-            self.check_push_token(meta["push_token"])  # a malformed token is refused before any byte
+        self.intake.prepare(meta)  # the same checks as multipart, before any byte
         content_length = _content_length(headers)
         with_body = bool(content_length) or "transfer-encoding" in headers
         checksum: Checksum | None = None
         if with_body:
-            if headers.get("content-type", "").split(";")[0].strip().lower() != OFFSET_STREAM:
-                raise UnsupportedMedia(
-                    f"data sent with the creation request needs Content-Type: {OFFSET_STREAM}",
-                    code="unsupported_content_type",
-                )
+            check_content_type(headers)
             checksum = parse_checksum(headers.get("upload-checksum"))
             if content_length is not None and content_length > length:
                 raise UploadTooLarge("the body is longer than Upload-Length", code="exceeds_upload_length")
-        if await asyncio.to_thread(self.layout.free_bytes) < cfg.disk_reserve_bytes + length:
-            raise InsufficientStorage("the server is low on disk space; try again later")
+        await asyncio.to_thread(self.intake.check_space, length)
         upload_id = new_id()
         token = new_id() if with_body else None
         row = await asyncio.to_thread(
@@ -199,7 +161,7 @@ class TusUploads:
         }
         if token is None:
             return TusResponse(201, out)
-        self._acquiring.add(upload_id)
+        self.locks.starting(upload_id)
         resp = await self._receive_locked(row, token, body, checksum)
         resp.headers.update(out)
         resp.status = 201
@@ -208,12 +170,8 @@ class TusUploads:
     # -- core --------------------------------------------------------------------------------
     async def head(self, user_id: str, upload_id: str) -> TusResponse:
         row = await self._load(user_id, upload_id)
-        holder = self._holders.get(row.id)
-        if holder is not None and (holder.finishing or time.monotonic() - holder.last_data >= STALL_SECONDS):
-            # A client that reconnects asks HEAD first: stop the stalled PATCH so its bytes count.
-            holder.request_takeover()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(holder.released.wait(), TAKEOVER_WAIT_SECONDS)
+        # A client that reconnects asks HEAD first: stop the stalled PATCH so its bytes count.
+        if await self.locks.stop_stalled(row.id):
             row = await self._load(user_id, upload_id)
         if row.state is UploadState.RECEIVING and row.offset == row.length:
             row = await self._recover(row)  # every byte stored but no job yet (a crash in between)
@@ -238,7 +196,7 @@ class TusUploads:
             )
         if row.state is UploadState.COMPLETE:
             return TusResponse(204, self._state_headers(row))
-        token = await self._acquire(row)
+        token = await self.locks.acquire(row)
         return await self._receive_locked(row, token, body, checksum)
 
     async def terminate(self, user_id: str, upload_id: str) -> TusResponse:
@@ -247,11 +205,11 @@ class TusUploads:
             raise Conflict(
                 "the upload is finished and its job exists; delete the job instead", code="upload_finished"
             )
-        token = await self._acquire(row)
+        token = await self.locks.acquire(row)
         try:
             ended = await asyncio.to_thread(self.store.end, row.id, UploadState.TERMINATED, token=token)
         finally:
-            self._drop_holder(row.id)
+            self.locks.drop(row.id)
         if ended:
             await asyncio.to_thread(self.finisher.remove_data, row.id)
         event(log, "tus.terminated", upload_id=row.id, user_id=user_id)
@@ -277,7 +235,7 @@ class TusUploads:
         if (
             row.state is UploadState.RECEIVING
             and row.expires_at < time.time()
-            and row.id not in self._holders
+            and not self.locks.writing(row.id)
         ):
             raise Gone("the upload expired before it was finished; start a new one", code="upload_expired")
         if row.state in (UploadState.EXPIRED, UploadState.TERMINATED, UploadState.REJECTED):
@@ -298,54 +256,11 @@ class TusUploads:
             out["Upload-Expires"] = http_date(row.expires_at)
         return out
 
-    async def _acquire(self, row: TusUpload) -> str:
-        """The PATCH lock: 423 while another PATCH is receiving; a stalled one is asked to stop."""
-        if row.id in self._acquiring:
-            raise Locked("another request for this upload is starting; retry shortly", code="upload_locked")
-        holder = self._holders.get(row.id)
-        if holder is not None:
-            if not holder.finishing and time.monotonic() - holder.last_data < STALL_SECONDS:
-                raise Locked("another PATCH is writing this upload; retry shortly", code="upload_locked")
-            holder.request_takeover()
-            try:
-                await asyncio.wait_for(holder.released.wait(), TAKEOVER_WAIT_SECONDS)
-            except TimeoutError:
-                raise Locked("a stalled PATCH is still releasing this upload", code="upload_locked") from None
-        if row.id in self._acquiring or row.id in self._holders:
-            raise Locked("another request took this upload first; retry shortly", code="upload_locked")
-        self._acquiring.add(row.id)
-        token = new_id()
-        try:
-            current, ok = await asyncio.to_thread(
-                self.store.acquire, row.id, token, self.owner, self.instance, self.config.lock_seconds
-            )
-        except BaseException:
-            self._acquiring.discard(row.id)
-            raise
-        if not ok:
-            self._acquiring.discard(row.id)
-            if current is not None and current.state is not UploadState.RECEIVING:
-                raise Conflict("the upload is no longer receiving data", code="upload_finished")
-            raise Locked("another PATCH holds this upload; retry shortly", code="upload_locked")
-        if current is not None and current.offset != row.offset:
-            self._acquiring.discard(row.id)
-            await asyncio.to_thread(self.store.release, row.id, token)
-            raise Conflict("the upload moved on; HEAD it for the current offset", code="offset_mismatch")
-        return token
-
-    def _drop_holder(self, upload_id: str) -> None:
-        self._acquiring.discard(upload_id)
-        holder = self._holders.pop(upload_id, None)
-        if holder is not None:
-            holder.released.set()
-
     async def _receive_locked(
         self, row: TusUpload, token: str, body: AsyncIterator[bytes], checksum: Checksum | None
     ) -> TusResponse:
-        """With the lock held (and ``_acquiring`` set): store the body, commit, maybe finish."""
-        holder = _Holder()
-        self._holders[row.id] = holder
-        self._acquiring.discard(row.id)
+        """With the lock held: store the body, commit, maybe finish."""
+        holder = self.locks.hold(row.id)
         released = False
         try:
             fd = await asyncio.to_thread(tus_io.open_data, self.finisher.data_path(row.id))
@@ -381,7 +296,7 @@ class TusUploads:
             if not released:
                 with contextlib.suppress(Exception):
                     await asyncio.to_thread(self.store.release, row.id, token)
-            self._drop_holder(row.id)
+            self.locks.drop(row.id)
 
     async def _stream(
         self,
@@ -390,7 +305,7 @@ class TusUploads:
         fd: int,
         body: AsyncIterator[bytes],
         checksum: Checksum | None,
-        holder: _Holder,
+        holder: Holder,
     ) -> _Outcome:
         """Read the body into the file at the committed offset; return how far it is durable."""
         cfg = self.config
@@ -405,17 +320,18 @@ class TusUploads:
         renew_at = time.monotonic() + cfg.lock_seconds / 3
         interrupted: str | None = None
         reader = aiter(body)
+        pace = Pace(cfg.idle_seconds)  # a stopped or trickling body ends; what it brought is kept
         while True:
             if holder.takeover:
                 interrupted = "takeover"
                 break
             try:
-                async with asyncio.timeout(cfg.idle_seconds) as holder.timeout:
+                async with asyncio.timeout(pace.timeout()) as holder.timeout:
                     chunk = await anext(reader)
             except StopAsyncIteration:
                 break
             except TimeoutError:
-                interrupted = "takeover" if holder.takeover else "idle"
+                interrupted = "takeover" if holder.takeover else pace.expired().reason
                 break
             except BodyInterrupted:
                 interrupted = "disconnect"
@@ -432,6 +348,11 @@ class TusUploads:
                 )
             pending.append(chunk)
             pending_len += len(chunk)
+            try:
+                pace.arrived(len(chunk))
+            except TooSlow as exc:
+                interrupted = exc.reason
+                break
             if pending_len < BATCH_BYTES:
                 continue
             pos = await asyncio.to_thread(tus_io.write_at, fd, pending, pos, hashers)
@@ -465,14 +386,8 @@ class TusUploads:
 
     async def _sniff(self, row: TusUpload, token: str, fd: int) -> bool:
         """Refuse a non-video as soon as its first bytes are in, not after the whole file."""
-        if await asyncio.to_thread(tus_io.sniff_head, fd) is not None:
-            return True
-        await asyncio.to_thread(self.store.end, row.id, UploadState.REJECTED, token=token)
-        await asyncio.to_thread(self.finisher.remove_data, row.id)
-        event(log, "tus.rejected", upload_id=row.id, user_id=row.user_id)
-        raise UnsupportedMedia(
-            "the file is not a video container reelq accepts (MP4/MOV/3GP, MKV/WebM, AVI, MPEG-TS)"
-        )
+        await asyncio.to_thread(self.finisher.require_video, row, token, fd)
+        return True
 
     async def _commit(self, row: TusUpload, token: str, offset: int, *, release: bool) -> TusUpload:
         ok = await asyncio.to_thread(
@@ -490,13 +405,13 @@ class TusUploads:
 
     async def _recover(self, row: TusUpload) -> TusUpload:
         try:
-            token = await self._acquire(row)
+            token = await self.locks.acquire(row)
         except (Locked, Conflict):
             return row  # someone else is finishing it; HEAD again later
         try:
             return await asyncio.to_thread(self.finisher.finish, row, token)
         finally:
-            self._drop_holder(row.id)
+            self.locks.drop(row.id)
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.store.release, row.id, token)
 
@@ -504,10 +419,3 @@ class TusUploads:
 def _content_length(headers: Mapping[str, str]) -> int | None:
     value = headers.get("content-length")
     return None if value is None else parse_nonnegative(value, "Content-Length")
-
-
-def checksum_header(algorithm: str, data: bytes) -> str:
-    """``Upload-Checksum`` value for ``data`` (for tests and tools)."""
-    import base64
-
-    return f"{algorithm} {base64.b64encode(hashlib.new(algorithm, data).digest()).decode()}"

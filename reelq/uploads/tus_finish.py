@@ -5,23 +5,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reelq.analysis.registry import validate_request
 from reelq.errors import Locked, UnsupportedMedia
+from reelq.files import Layout, StoredFile, display_name
 from reelq.ids import is_id, new_id
-from reelq.jobs.service import JobService, Upload, parse_metadata
 from reelq.logs import event
 from reelq.uploads import tus_io
-from reelq.uploads.storage import Layout, display_name
+from reelq.uploads.intake import Intake
+from reelq.uploads.sniff import Container, require_video
 from reelq.uploads.tus_store import TusStore, TusUpload, UploadState
 
 log = logging.getLogger("reelq.uploads")
 
-# Where the push token goes when no device registry is wired in (kept with the job for later).
-PUSH_TOKEN_KEY = "push_token"
 _MAX_CACHED_HASHES = 256
 
 
@@ -35,17 +32,11 @@ class Finisher:
         self,
         store: TusStore,
         layout: Layout,
-        jobs: JobService,
-        on_push_token: Callable[[str, str], None] | None,
-        default_analyzer: str = "probe",
-        extra_analyzers: tuple[str, ...] = (),
+        intake: Intake,
     ) -> None:
         self.store = store
         self.layout = layout
-        self.jobs = jobs
-        self.on_push_token = on_push_token
-        self.default_analyzer = default_analyzer
-        self.extra_analyzers = extra_analyzers
+        self.intake = intake
         # upload id → (offset, sha256 of bytes [0, offset)), so the last PATCH need not re-read the file.
         self._hashes: dict[str, tuple[int, Any]] = {}
 
@@ -78,6 +69,16 @@ class Finisher:
             self._hashes.pop(next(iter(self._hashes)))
         self._hashes[upload_id] = (offset, digest)
 
+    def require_video(self, row: TusUpload, token: str, fd: int) -> Container:
+        """The container of the stored head; a non-video ends the upload as rejected (415), data removed."""
+        try:
+            return require_video(tus_io.read_head(fd))
+        except UnsupportedMedia:
+            self.store.end(row.id, UploadState.REJECTED, token=token)
+            self.remove_data(row.id)
+            event(log, "tus.rejected", upload_id=row.id, user_id=row.user_id)
+            raise
+
     def finish(self, row: TusUpload, token: str) -> TusUpload:
         """Every byte is stored and committed, and we hold the lock: create the job, mark the upload."""
         path = self.data_path(row.id)
@@ -89,48 +90,29 @@ class Finisher:
         )
         fd = os.open(path, os.O_RDONLY)
         try:
-            container = tus_io.sniff_head(fd)
+            container = self.require_video(row, token, fd)
         finally:
             os.close(fd)
-        if container is None:
-            self.store.end(row.id, UploadState.REJECTED, token=token)
-            self.remove_data(row.id)
-            event(log, "tus.rejected", upload_id=row.id, user_id=row.user_id)
-            raise UnsupportedMedia(
-                "the file is not a video container reelq accepts (MP4/MOV/3GP, MKV/WebM, AVI, MPEG-TS)"
-            )
-        meta = row.metadata
-        analyzer = validate_request(
-            meta.get("analyzer"), default=self.default_analyzer, extra=self.extra_analyzers
-        )
-        metadata = parse_metadata(meta.get("metadata"))
-        push_token = meta.get("push_token") or None
-        if push_token and self.on_push_token is None:
-            metadata[PUSH_TOKEN_KEY] = push_token
-        elif push_token and self.on_push_token is not None:
-            # Registered before the job exists, so even an instant result notifies this device.
-            try:
-                self.on_push_token(row.user_id, push_token)
-            except Exception:  # a bad token must not fail a finished upload
-                log.warning("tus.push_token_rejected", extra={"upload_id": row.id}, exc_info=True)
+        # Checked at creation already; checked again because the settings may have changed since.
+        asked = self.intake.prepare(row.metadata)
         # Submit a hard link: the upload's own file stays until the row says "complete", so a crash
         # anywhere in between is finished by the next HEAD/PATCH, and the idempotency key replays the job.
         link = self.directory / f"{row.id}.{new_id()}.link"
         os.link(path, link)
         try:
-            job, created = self.jobs.submit(
+            job, created = self.intake.submit(
                 row.user_id,
-                Upload(
+                asked,
+                StoredFile(
                     path=link,
-                    name=display_name(meta.get("filename")),
+                    name=display_name(row.metadata.get("filename")),
                     size=row.length,
                     sha256=sha256,
                     content_type=container.content_type,
                     extension=container.extension,
                 ),
-                analyzer=analyzer,
-                metadata=metadata,
                 idempotency_key=idempotency_key(row.id),
+                push_best_effort=True,  # every byte is in: a device hiccup must not fail the upload
             )
         finally:
             link.unlink(missing_ok=True)

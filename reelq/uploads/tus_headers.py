@@ -72,7 +72,7 @@ def check_content_type(headers: Mapping[str, str]) -> None:
     ctype = headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != OFFSET_STREAM:
         raise UnsupportedMedia(
-            f"a tus PATCH must have Content-Type: {OFFSET_STREAM}", code="unsupported_content_type"
+            f"upload data must be sent with Content-Type: {OFFSET_STREAM}", code="unsupported_content_type"
         )
 
 

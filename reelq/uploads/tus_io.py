@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reelq.uploads.sniff import SNIFF_BYTES, Container, sniff
+from reelq.uploads.sniff import SNIFF_BYTES
 
 _IOV_MAX = 512
 _READ = 4 * 1024 * 1024
@@ -50,8 +50,9 @@ def truncate(fd: int, size: int) -> None:
         os.fsync(fd)
 
 
-def sniff_head(fd: int) -> Container | None:
-    return sniff(os.pread(fd, SNIFF_BYTES, 0))
+def read_head(fd: int) -> bytes:
+    """The first bytes, as many as the container check needs."""
+    return os.pread(fd, SNIFF_BYTES, 0)
 
 
 def sha256_of(path: Path, size: int) -> str:

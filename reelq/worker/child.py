@@ -69,7 +69,7 @@ def _write_json(path: Path, data: Any) -> None:
 # What the user (and the push on their phone) is told. Exception text stays out of these sentences:
 # it can name server paths, modules and internals. It goes to the server log and the job's events.
 ANALYZER_ERROR = "The analysis stopped because of an internal error; this is not a problem with your video."
-IO_ERROR = "The server could not read or write a file during the analysis; it will try again."
+IO_ERROR = "The server could not read or write a file during the analysis."
 MEMORY_LIMIT = (
     "The video needs more memory to analyse than this server allows (for example a very large picture size)."
 )

@@ -32,7 +32,7 @@ CHECK_SECONDS = 0.5  # how often the parent looks at the child, the clock and th
 MAX_RESULT_BYTES = 1024 * 1024
 
 # What the user is told (the details go to the log and the job's events; see _record_detail).
-CRASHED = "The analysis process stopped unexpectedly; it will try again."
+CRASHED = "The analysis process stopped unexpectedly."
 NOT_AN_OBJECT = "The analysis returned something that is not a result; this is not a problem with your video."
 RESULT_TOO_LARGE = "The analysis result is larger than this server stores ({mib:g} MiB)."
 TIME_LIMIT = "The analysis took longer than this server allows ({seconds:g} s)."
@@ -110,7 +110,9 @@ def execute(job_id: str, deps: WorkerDeps) -> str:
     }
     event(log, "job.claimed", worker=deps.worker_id, analyzer=job.analyzer, **fields)
 
-    work_dir = deps.layout.job_dir(job.user_id, job.id) / f"attempt-{job.attempts}"
+    # Named after the lease too: a released attempt does not count, so the next claim has the same number,
+    # and the worker that let go must not clear the next one's directory while it tidies up.
+    work_dir = deps.layout.job_dir(job.user_id, job.id) / f"attempt-{job.attempts}-{lease[-8:]}"
     shutil.rmtree(work_dir, ignore_errors=True)
     work_dir.mkdir(parents=True)
     try:

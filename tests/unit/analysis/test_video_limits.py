@@ -142,7 +142,7 @@ def test_a_timestamp_leap_does_not_make_a_huge_result(video_client: TestClient, 
     job = _wait_done(video_client, auth, job_id)
     assert job["status"] == "completed", job
     body = video_client.get(f"/api/results/job/{job_id}", headers=auth).content
-    assert len(body) < 200_000, len(body)  # was 60 MB: 6,000,000 bins per timeline
+    assert len(body) < 10_000, len(body)  # was 60 MB: 6,000,000 bins per timeline
     result = job["result"]
     integrity = result["integrity"]
     assert integrity["status"] == "corrupt"
@@ -179,7 +179,8 @@ def test_out_of_memory_in_the_decoder_is_memory_limit(video_client: TestClient, 
     assert job["error"]["retryable"] is False and "memory" in job["error"]["message"]
     rt: Runtime = video_client.app.state.runtime  # type: ignore[attr-defined]
     [note] = [e for e in rt.store.events(job_id) if e["event"] == "job.attempt_failed"]
-    assert note["detail"]["exception"] == "av.error.MemoryError"
+    # ENOMEM from the decoder here; on a machine with many cores a decoder thread may be refused first
+    assert note["detail"]["exception"] in ("av.error.MemoryError", "av.error.BlockingIOError", "MemoryError")
 
 
 def test_a_video_track_without_frames_has_its_own_code(tmp_path: Path) -> None:

@@ -172,7 +172,7 @@ def test_retention_purges_finished_jobs_with_their_files(runtime: Runtime, clip:
     import shutil
     from pathlib import Path
 
-    from reelq.jobs.service import Upload
+    from reelq.files import StoredFile
 
     user, _ = runtime.users.create("carol")
     made = []
@@ -180,7 +180,7 @@ def test_retention_purges_finished_jobs_with_their_files(runtime: Runtime, clip:
         src = runtime.layout.root / f"in{i}.mp4"
         shutil.copy(Path(str(clip)), src)
         job, _ = runtime.service.submit(
-            user.id, Upload(src, "c.mp4", 1, "0" * 64, "video/mp4", "mp4"), analyzer="probe", metadata={}
+            user.id, StoredFile(src, "c.mp4", 1, "0" * 64, "video/mp4", "mp4"), analyzer="probe", metadata={}
         )
         made.append(job.id)
     runtime.store.cancel(made[0])  # finished

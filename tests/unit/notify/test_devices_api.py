@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,3 +105,70 @@ def test_upload_with_a_malformed_push_token_is_refused_and_leaves_no_job(api: Te
     assert r.status_code == 400 and r.json()["code"] == "invalid_push_token"
     assert api.get("/api/jobs", headers=h).json()["jobs"] == []
     assert api.get("/api/devices", headers=h).json()["devices"] == []
+
+
+def test_another_user_cannot_take_over_a_registered_push_token(api: TestClient, clip: Path) -> None:
+    """Push tokens are not secret: knowing one must not move, reveal or re-enable another user's device."""
+    rt: Runtime = api.app.state.runtime  # type: ignore[attr-defined]
+    assert rt.notifier is not None
+    a, b = login(api, "owner"), login(api, "other")
+    token = "ExponentPushToken[owned-by-a]"
+    r = api.post("/api/devices", json={"push_token": token, "platform": "ios"}, headers=a)
+    assert r.status_code == 201
+    mine = r.json()
+    r = api.post("/api/devices", json={"push_token": token, "platform": "android"}, headers=b)
+    assert r.status_code == 409 and r.json()["code"] == "push_token_in_use"
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert mine["id"] not in r.text and mine["created_at"] not in r.text
+    assert api.get("/api/devices", headers=a).json()["devices"] == [mine]  # A's device untouched
+    assert api.get("/api/devices", headers=b).json()["devices"] == []
+    # An upload naming A's token is refused too, before any job exists.
+    with clip.open("rb") as f:
+        r = api.post(
+            "/api/upload",
+            files={"video": ("swing.mp4", f, "video/mp4")},
+            data={"push_token": token},
+            headers=b,
+        )
+    assert r.status_code == 409 and r.json()["code"] == "push_token_in_use"
+    assert api.get("/api/jobs", headers=b).json()["jobs"] == []
+    # A disable that Expo reported (DeviceNotRegistered) is not cleared by the other user …
+    with rt.engine.begin() as conn:
+        assert rt.notifier.devices.disable(conn, mine["id"], "DeviceNotRegistered")
+    assert api.post("/api/devices", json={"push_token": token}, headers=b).status_code == 409
+    [still] = api.get("/api/devices", headers=a).json()["devices"]
+    assert still["active"] is False and still["disabled_reason"] == "DeviceNotRegistered"
+    # … only by the owner, whose registration of the same token is the same row.
+    r = api.post("/api/devices", json={"push_token": token}, headers=a)
+    assert r.status_code == 200 and r.json()["id"] == mine["id"] and r.json()["active"] is True
+    # Once A removes the device (signing out), the token is free: B gets a row of its own.
+    assert api.delete(f"/api/devices/{mine['id']}", headers=a).status_code == 204
+    r = api.post("/api/devices", json={"push_token": token}, headers=b)
+    assert r.status_code == 201 and r.json()["id"] != mine["id"]
+    assert api.get("/api/devices", headers=a).json()["devices"] == []
+
+
+def test_a_tus_upload_naming_another_users_token_completes_without_taking_it(
+    api: TestClient, clip: Path
+) -> None:
+    a, b = login(api, "tusowner"), login(api, "tusother")
+    token = "ExponentPushToken[tus-owned-by-a]"
+    mine = api.post("/api/devices", json={"push_token": token}, headers=a).json()
+    data = clip.read_bytes()
+    tus = {"Tus-Resumable": "1.0.0"}
+    encoded = ",".join(
+        f"{k} {base64.b64encode(v.encode()).decode()}"
+        for k, v in {"filename": "c.mp4", "push_token": token}.items()
+    )
+    r = api.post(
+        "/api/uploads/", headers={**b, **tus, "Upload-Length": str(len(data)), "Upload-Metadata": encoded}
+    )
+    assert r.status_code == 201, r.text
+    r = api.patch(
+        r.headers["location"],
+        headers={**b, **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
+        content=data,
+    )
+    assert r.status_code == 204 and r.headers["upload-job-id"]
+    assert api.get("/api/devices", headers=b).json()["devices"] == []
+    assert api.get("/api/devices", headers=a).json()["devices"] == [mine]

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from reelq.app import create_app
 from reelq.runtime import Runtime
-from reelq.uploads.tus import checksum_header
 
 from support import fast_settings, make_user
 
@@ -413,7 +412,9 @@ def test_tiny_non_video_is_refused_on_the_final_patch(c: TestClient, auth: dict[
     assert jobs_of(c, auth) == []
 
 
-def test_push_token_is_kept_with_the_job(c: TestClient, auth: dict[str, str], video: bytes) -> None:
+def test_push_token_registers_a_device_and_is_not_kept_in_metadata(
+    c: TestClient, auth: dict[str, str], video: bytes
+) -> None:
     token = "ExponentPushToken[abcdefghijklmnop]"
     r = c.post(
         "/api/uploads/",
@@ -428,11 +429,17 @@ def test_push_token_is_kept_with_the_job(c: TestClient, auth: dict[str, str], vi
     )
     assert r.status_code == 201
     job = c.get(f"/api/results/job/{r.headers['upload-job-id']}", headers=auth).json()
-    registered = rt(c).tus.finisher.on_push_token is not None
-    assert registered or job["metadata"]["push_token"] == token
+    assert "push_token" not in job["metadata"]
+    devices = c.get("/api/devices", headers=auth).json()
+    assert token in str(devices)
 
 
 def test_openapi_documents_the_tus_routes(c: TestClient) -> None:
     paths = c.get("/openapi.json").json()["paths"]
     assert {"post", "options"} <= set(paths["/api/uploads/"])
     assert {"head", "patch", "delete"} <= set(paths["/api/uploads/{upload_id}"])
+
+
+def checksum_header(algorithm: str, data: bytes) -> str:
+    """``Upload-Checksum`` value for ``data``."""
+    return f"{algorithm} {base64.b64encode(hashlib.new(algorithm, data).digest()).decode()}"

@@ -16,7 +16,7 @@ from reelq.db.schema import tus_uploads
 from reelq.errors import Conflict, Locked
 from reelq.runtime import Runtime
 from reelq.testing import make_clip
-from reelq.uploads import tus as tus_module
+from reelq.uploads import tus_lock
 from reelq.uploads.tus import TusUploads
 from reelq.uploads.tus_finish import idempotency_key
 from reelq.uploads.tus_store import UploadState
@@ -73,7 +73,7 @@ async def test_second_patch_while_one_is_receiving_gets_423(tus: TusUploads, use
 async def test_stalled_patch_is_taken_over_quickly_without_stalling_the_loop(
     tus: TusUploads, user: str, video: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tus_module, "STALL_SECONDS", 0.3)
+    monkeypatch.setattr(tus_lock, "STALL_SECONDS", 0.3)
     uid = await new_upload(tus, user, len(video))
     other = await new_upload(tus, user, len(video))
     stranded = asyncio.create_task(patch(tus, user, uid, 0, body(video[:3000], hang=asyncio.Event())))
@@ -96,7 +96,7 @@ async def test_stalled_patch_is_taken_over_quickly_without_stalling_the_loop(
 async def test_patch_with_stale_offset_takes_over_then_gets_409(
     tus: TusUploads, user: str, video: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(tus_module, "STALL_SECONDS", 0.3)
+    monkeypatch.setattr(tus_lock, "STALL_SECONDS", 0.3)
     uid = await new_upload(tus, user, len(video))
     stranded = asyncio.create_task(patch(tus, user, uid, 0, body(video[:3000], hang=asyncio.Event())))
     await asyncio.sleep(0.5)
@@ -142,7 +142,7 @@ async def test_bytes_past_the_committed_offset_are_dropped(tus: TusUploads, user
     with tus.finisher.data_path(uid).open("ab") as fh:  # written but never committed (a crash)
         fh.write(b"garbage" * 100)
     resp = await patch(tus, user, uid, 5000, body(video[5000:]))
-    job = tus.finisher.jobs.get(user, resp.headers["Upload-Job-Id"])
+    job = tus.intake.service.get(user, resp.headers["Upload-Job-Id"])
     assert job.file_sha256 == hashlib.sha256(video).hexdigest()
 
 
@@ -168,16 +168,16 @@ async def test_crash_after_the_job_insert_replays_the_same_job(
 ) -> None:
     uid = await new_upload(tus, user, len(video))
     await patch(tus, user, uid, 0, body(video[:-1]))
-    original = tus.finisher.jobs.submit
+    original = tus.intake.service.submit
 
     def submit_then_die(*args, **kwargs):  # type: ignore[no-untyped-def]
         original(*args, **kwargs)
         raise OSError("power cut after the job row was committed")
 
-    tus.finisher.jobs.submit = submit_then_die  # type: ignore[method-assign]
+    tus.intake.service.submit = submit_then_die  # type: ignore[method-assign]
     with pytest.raises(OSError):
         await patch(tus, user, uid, len(video) - 1, body(video[-1:]))
-    tus.finisher.jobs.submit = original  # type: ignore[method-assign]
+    tus.intake.service.submit = original  # type: ignore[method-assign]
     row = runtime.tus.store.get(uid)
     assert row is not None and row.state is UploadState.RECEIVING and row.offset == len(video)
     resp = await patch(tus, user, uid, len(video), body())

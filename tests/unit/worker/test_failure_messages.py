@@ -5,17 +5,21 @@ The exception itself (class, text, traceback) is kept for an administrator in th
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import av
 import pytest
 from fastapi.testclient import TestClient
 
 from reelq.app import create_app
+from reelq.errors import PermanentJobError
 from reelq.runtime import Runtime
 from reelq.testing.fake_expo import FakeExpo
+from reelq.worker.child import classify
 
 from support import fast_settings, make_user, wait_for
 
@@ -91,3 +95,20 @@ def test_failed_job_message_and_push_carry_no_exception_text(
     assert [e["event"] for e in events][-1] == "job.failed"
     logged = [r for r in server_log.records if r.getMessage() == "job.attempt_failed"]
     assert logged and logged[0].exception == "ZeroDivisionError"  # type: ignore[attr-defined]
+
+
+def test_classification_of_what_ends_an_analysis() -> None:
+    no_thread = av.BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+    assert classify(av.MemoryError(errno.ENOMEM, "Cannot allocate memory"), True)[0] == "memory_limit"
+    assert classify(MemoryError(), False)[0] == "memory_limit"
+    assert classify(no_thread, True)[0] == "memory_limit"  # a thread stack refused under RLIMIT_AS
+    assert classify(no_thread, False)[:3:2] == ("io_error", True)
+    assert classify(FileNotFoundError(2, "No such file", "/srv/data/x"), False)[:3:2] == ("io_error", True)
+    assert classify(PermanentJobError("no_video_frames", "Said plainly."), True) == (
+        "no_video_frames",
+        "Said plainly.",
+        False,
+    )
+    code, message, retryable = classify(TypeError("system() takes at most 1 argument (2 given)"), False)
+    assert (code, retryable) == ("analyzer_error", False)
+    assert "system()" not in message and "TypeError" not in message
