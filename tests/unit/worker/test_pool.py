@@ -119,15 +119,17 @@ def test_a_job_past_its_time_limit_kills_its_process(
     rt: Runtime, api_only: TestClient, clip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REELQ_TEST_ANALYZER_SECONDS", "30")
-    deps = make_deps(rt, job_time_limit=1.5)
+    deps = make_deps(rt, job_time_limit=120.0)
     try:
         auth = make_user(api_only)
         warm = submit(api_only, auth, clip, "state")
         execute(warm, deps)
+        deps.config.job_time_limit = 1.5  # the warm process is ready: only the analysis counts now
         slow = submit(api_only, auth, clip, "slow")
         assert execute(slow, deps) == "failed"
         assert result(api_only, auth, slow)["error"]["code"] == "time_limit_exceeded"
         assert deps.pool._idle == []  # the hung process was killed, not kept
+        deps.config.job_time_limit = 120.0  # a fresh process starts slowly on a busy machine
         after = submit(api_only, auth, clip, "state")
         execute(after, deps)
         assert result(api_only, auth, after)["result"]["pid"] != result(api_only, auth, warm)["result"]["pid"]
