@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sweeper.stop()
             if settings.embedded_worker:
                 await run_in_threadpool(rt.stop_worker, 10.0)
+            await rt.aclose_readers()
             rt.close()
 
     app = FastAPI(

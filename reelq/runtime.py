@@ -20,6 +20,7 @@ from reelq.db.migrate import upgrade
 from reelq.files import Layout
 from reelq.ids import new_id
 from reelq.jobs.service import JobService
+from reelq.jobs.status_reader import StatusReader, make_status_reader
 from reelq.jobs.store import JobStore
 from reelq.logs import event
 from reelq.notify.service import Notifier
@@ -52,6 +53,8 @@ class Runtime:
     deps: WorkerDeps | None = None
     intake: Intake = field(init=False)  # the one check-and-submit step of every upload transport
     tus: TusUploads = field(init=False)  # resumable uploads (see build_tus)
+    # one job row for the polling hot path, without a thread hop (api/polling.py)
+    status_reader: StatusReader | None = field(init=False, default=None)
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -92,6 +95,7 @@ class Runtime:
             disk_reserve_bytes=settings.disk_reserve_bytes,
         )
         rt.tus = build_tus(settings, engine, layout, rt.intake)
+        rt.status_reader = make_status_reader(settings.resolved_database_url)
         return rt
 
     def start_upload_sweeper(self) -> Ticker:
@@ -159,6 +163,10 @@ class Runtime:
             self.deps.pool.close()
         self.store.forget_worker(self.worker_id)
         event(log, "worker.stopped", worker=self.worker_id)
+
+    async def aclose_readers(self) -> None:
+        if self.status_reader is not None:
+            await self.status_reader.aclose()
 
     def close(self) -> None:
         self.notifier.close()
