@@ -9,7 +9,6 @@ None, and the caller falls back to the ordinary route.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import sqlite3
@@ -56,39 +55,49 @@ class SqliteStatusReader:
 
 
 class PostgresStatusReader:
-    def __init__(self, url: str) -> None:
+    """A few asynchronous connections, so that concurrent polls overlap their round trips."""
+
+    def __init__(self, url: str, size: int = 4) -> None:
         self.url = url
-        self._conn: Any = None
-        self._lock: asyncio.Lock | None = None
+        self.size = size
+        self._idle: list[Any] = []
+        self._open = 0
 
     async def get(self, job_id: str, user_id: str) -> Job | None:
         import psycopg
         from psycopg.rows import dict_row
 
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
+        conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            if self._open >= self.size:
+                return None  # every connection is busy: the ordinary route (a thread) takes this one
+            self._open += 1
             try:
-                if self._conn is None or self._conn.closed:
-                    self._conn = await psycopg.AsyncConnection.connect(
-                        self.url, autocommit=True, row_factory=dict_row, connect_timeout=2
-                    )
-                cur = await self._conn.execute(_POSTGRES, (job_id, user_id), prepare=True)
-                row = await cur.fetchone()
+                conn = await psycopg.AsyncConnection.connect(
+                    self.url, autocommit=True, row_factory=dict_row, connect_timeout=2
+                )
             except psycopg.Error:
+                self._open -= 1
                 log.debug("status_reader.unavailable", exc_info=True)
-                await self._close()
                 return None
-        return Job.from_mapping(row) if row is not None else None
-
-    async def _close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
+        try:
+            cur = await conn.execute(_POSTGRES, (job_id, user_id), prepare=True)
+            row = await cur.fetchone()
+        except psycopg.Error:
+            log.debug("status_reader.failed", exc_info=True)
+            self._open -= 1
             with contextlib.suppress(Exception):
                 await conn.close()
+            return None
+        self._idle.append(conn)
+        return Job.from_mapping(row) if row is not None else None
 
     async def aclose(self) -> None:
-        await self._close()
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            self._open -= 1
+            with contextlib.suppress(Exception):
+                await conn.close()
 
 
 def make_status_reader(database_url: str) -> StatusReader | None:
