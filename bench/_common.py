@@ -91,24 +91,33 @@ def read_response(sock: socket.socket, buf: bytearray) -> tuple[int, bytes]:
     return status, body
 
 
-def _load_worker(port: int, request: bytes, seconds: float, q: mp.Queue) -> None:  # type: ignore[type-arg]
+def _load_worker(port: int, requests: list[bytes], seconds: float, q: mp.Queue) -> None:  # type: ignore[type-arg]
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     buf = bytearray()
     n, bad = 0, 0
     end = time.monotonic() + seconds
+    count = len(requests)
     while time.monotonic() < end:
-        sock.sendall(request)
+        sock.sendall(requests[n % count])
         status, _ = read_response(sock, buf)
         n += 1
         bad += status not in (200, 304)
     q.put((n, bad))
 
 
-def load(port: int, request: bytes, seconds: float, connections: int) -> tuple[float, int]:
-    """Requests per second over ``connections`` keep-alive connections (one process each)."""
+def load(port: int, request: bytes | list[bytes], seconds: float, connections: int) -> tuple[float, int]:
+    """Requests per second over ``connections`` keep-alive connections (one process each).
+
+    A list of requests is sent round-robin, each connection starting at its own place in it.
+    """
+    requests = [request] if isinstance(request, bytes) else request
     q: mp.Queue = mp.Queue()  # type: ignore[type-arg]
-    procs = [mp.Process(target=_load_worker, args=(port, request, seconds, q)) for _ in range(connections)]
+    step = max(1, len(requests) // connections)
+    procs = [
+        mp.Process(target=_load_worker, args=(port, requests[i * step :] + requests[: i * step], seconds, q))
+        for i in range(connections)
+    ]
     for p in procs:
         p.start()
     results = [q.get() for _ in procs]

@@ -7,8 +7,9 @@ Usage::
 Clips are generated once (noisy, realistic bitrates) and cached under ``bench/out/``. For each clip the
 pure decode and the analyzer are run alternately ``--runs`` times in fresh subprocesses, and the medians
 are compared in the same run (the machine is shared, so absolute numbers are noisy; ratios much less).
-The analyzer's peak RSS is read from ``ru_maxrss`` of its subprocess. CPU seconds (user + system) are
-reported too: on a busy machine their ratio is steadier than the wall-time ratio. Prints a table,
+The analyzer's peak RSS is its subprocess's own high-water mark (``VmHWM``; ``ru_maxrss`` would
+include the benchmark's own peak, which a child inherits across fork and exec). CPU seconds (user +
+system) are reported too: on a busy machine their ratio is steadier than the wall-time ratio. Prints a table,
 then one JSON line.
 """
 
@@ -99,6 +100,9 @@ def generate(name: str, seconds: float, fps: int = 30) -> Path:
 
 _DECODE = """
 import sys, time, resource, av
+def hwm_kib():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
 u0 = resource.getrusage(resource.RUSAGE_SELF)
 cpu0 = u0.ru_utime + u0.ru_stime
 t0 = time.perf_counter()
@@ -108,11 +112,14 @@ with av.open(sys.argv[1]) as c:
     n = sum(1 for _ in c.decode(s))
 wall = time.perf_counter() - t0
 u = resource.getrusage(resource.RUSAGE_SELF)
-print(wall, n, u.ru_maxrss, u.ru_utime + u.ru_stime - cpu0)
+print(wall, n, hwm_kib(), u.ru_utime + u.ru_stime - cpu0)
 """
 
 _ANALYZE = """
 import sys, time, resource, tempfile, pathlib
+def hwm_kib():
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
 from reelq.analysis.base import LocalContext
 from reelq.analysis.video import analyze
 with tempfile.TemporaryDirectory() as d:
@@ -122,7 +129,7 @@ with tempfile.TemporaryDirectory() as d:
     result = analyze(pathlib.Path(sys.argv[1]), LocalContext(artifacts=pathlib.Path(d)))
     wall = time.perf_counter() - t0
 u = resource.getrusage(resource.RUSAGE_SELF)
-print(wall, result["integrity"]["frames_decoded"], u.ru_maxrss, u.ru_utime + u.ru_stime - cpu0)
+print(wall, result["integrity"]["frames_decoded"], hwm_kib(), u.ru_utime + u.ru_stime - cpu0)
 """
 
 

@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await run_in_threadpool(log_shutdown_wait, rt.engine, rt.worker_id, SHUTDOWN_GRACE)
                 await run_in_threadpool(rt.stop_worker, SHUTDOWN_GRACE)
                 lock.release()
+            await rt.aclose_readers()
             rt.close()
 
     app = FastAPI(

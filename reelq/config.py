@@ -47,7 +47,22 @@ class Settings(BaseSettings):
     retry_base_seconds: float = Field(30.0, ge=0, description="First retry delay; doubles each attempt.")
     job_time_limit: float = Field(1800.0, gt=0, description="Hard wall-clock limit of one analysis.")
     job_memory_limit_mb: int = Field(3072, ge=0, description="Address-space limit of the analysis (0: none).")
+    child_max_jobs: int = Field(
+        100, ge=1, description="Jobs one warm analysis process runs before it is replaced."
+    )
+    child_max_memory_mb: int = Field(
+        1024, ge=0, description="A warm analysis process larger than this after a job is replaced (0: never)."
+    )
     reaper_seconds: float = Field(15.0, gt=0, description="How often expired leases are recovered.")
+    worker_heartbeat_seconds: float = Field(
+        2.0, gt=0, description="How often a worker records that it is alive (one small write)."
+    )
+    worker_dead_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="A worker silent this long is declared dead and its jobs run again at once; on its "
+        "own host a worker is dead as soon as its process is gone.",
+    )
     redispatch_seconds: float = Field(60.0, gt=0, description="Re-send queued jobs not picked up by then.")
     max_wait_seconds: int = Field(60, ge=0, le=300, description="Upper bound of `?wait=` long polls.")
     retention_days: float = Field(

@@ -20,12 +20,13 @@ from reelq.db.migrate import upgrade
 from reelq.files import Layout
 from reelq.ids import new_id
 from reelq.jobs.service import JobService
+from reelq.jobs.status_reader import StatusReader, make_status_reader
 from reelq.jobs.store import JobStore
 from reelq.logs import event
 from reelq.notify.service import Notifier
 from reelq.queue.consumer import Ticker, make_consumer
 from reelq.queue.huey_app import Dispatcher, make_huey
-from reelq.queue.reaper import reap_once
+from reelq.queue.reaper import bury_dead_workers, reap_once
 from reelq.uploads.intake import Intake
 from reelq.uploads.tus import TusConfig, TusUploads
 from reelq.uploads.tus_store import TusStore
@@ -52,6 +53,8 @@ class Runtime:
     deps: WorkerDeps | None = None
     intake: Intake = field(init=False)  # the one check-and-submit step of every upload transport
     tus: TusUploads = field(init=False)  # resumable uploads (see build_tus)
+    # one job row for the polling hot path, without a thread hop (api/polling.py)
+    status_reader: StatusReader | None = field(init=False, default=None)
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -92,6 +95,7 @@ class Runtime:
             disk_reserve_bytes=settings.disk_reserve_bytes,
         )
         rt.tus = build_tus(settings, engine, layout, rt.intake)
+        rt.status_reader = make_status_reader(settings.resolved_database_url)
         return rt
 
     def start_upload_sweeper(self) -> Ticker:
@@ -111,6 +115,8 @@ class Runtime:
             memory_limit_mb=s.job_memory_limit_mb,
             retry_base_seconds=s.retry_base_seconds,
             analyzers=requestable(s.analyzer, s.analyzers),
+            child_max_jobs=s.child_max_jobs,
+            child_max_memory_mb=s.child_max_memory_mb,
         )
         deps = WorkerDeps(self.store, self.layout, config, self.worker_id, self.dispatcher.send)
         self.deps = deps
@@ -122,15 +128,22 @@ class Runtime:
         started = time.time()
         host, pid = socket.gethostname(), os.getpid()
 
-        def reap() -> None:
+        def beat() -> None:
+            # Alive, and a look for workers that are not: a crashed worker's jobs run again in seconds.
             self.store.touch_worker(self.worker_id, host, pid, started)
+            bury_dead_workers(self.store, self.worker_id, host, s.worker_dead_seconds, self.dispatcher.send)
+
+        def reap() -> None:
             reap_once(self.store, self.dispatcher.send, s.redispatch_seconds)
             if s.retention_days > 0:
                 self.service.purge_finished(s.retention_days * 86400)
 
-        ticker = Ticker(min(s.reaper_seconds, s.lease_seconds / 2), reap, "reaper")
-        ticker.start()
-        self.tickers.append(ticker)
+        for ticker in (
+            Ticker(s.worker_heartbeat_seconds, beat, "worker-heartbeat"),
+            Ticker(min(s.reaper_seconds, s.lease_seconds / 2), reap, "reaper"),
+        ):
+            ticker.start()
+            self.tickers.append(ticker)
         self.consumer = make_consumer(self.dispatcher.huey, concurrency, embedded=embedded)
         if embedded:
             self.consumer.start()
@@ -146,8 +159,14 @@ class Runtime:
         if self.consumer is not None:
             self.consumer.stop(graceful=True)
             self.consumer = None
+        if self.deps is not None:
+            self.deps.pool.close()
         self.store.forget_worker(self.worker_id)
         event(log, "worker.stopped", worker=self.worker_id)
+
+    async def aclose_readers(self) -> None:
+        if self.status_reader is not None:
+            await self.status_reader.aclose()
 
     def close(self) -> None:
         self.notifier.close()

@@ -124,7 +124,8 @@ def poll_job(
 
 
 TEST_ANALYZERS = ",".join(
-    f"reelq.testing.analyzers:{name}" for name in ("noop", "slow", "flaky", "explode", "busy")
+    f"reelq.testing.analyzers:{name}"
+    for name in ("noop", "slow", "flaky", "explode", "busy", "state", "crash", "leak")
 )
 
 
@@ -152,3 +153,13 @@ def make_user(client: TestClient, name: str = "alice") -> dict[str, str]:
     rt = client.app.state.runtime  # type: ignore[attr-defined]
     _, token = rt.users.create(name)
     return {"Authorization": f"Bearer {token}"}
+
+
+class Clock:
+    """A clock that moves only when a test moves it."""
+
+    def __init__(self) -> None:
+        self.t = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.t

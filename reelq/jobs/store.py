@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -410,6 +411,44 @@ class JobStore:
                     )
                 )
             conn.execute(delete(workers).where(workers.c.heartbeat_at < t - 86400))
+
+    def expire_dead_workers(
+        self, me: str, hostname: str, pid_alive: Callable[[int], bool], dead_after: float
+    ) -> list[str]:
+        """Declare workers dead and end the leases of their running jobs now; returns their ids.
+
+        Dead: on this host with no process under its pid (or under my own pid, which a restart in a
+        fresh PID namespace reuses), or anywhere with no heartbeat for ``dead_after`` seconds. The
+        jobs are then taken by ``recover_expired``. A worker that was only slow loses nothing it could
+        still finish correctly: its next job heartbeat either renews the lease before the recovery, or
+        fails, and its late finish is refused by the lease token either way.
+        """
+        t = self.clock()
+        own_pid = os.getpid()
+        dead: list[str] = []
+        with self.engine.begin() as conn:
+            rows = conn.execute(
+                select(workers.c.id, workers.c.hostname, workers.c.pid, workers.c.heartbeat_at).where(
+                    workers.c.id != me
+                )
+            ).all()
+            for worker_id, host, pid, beat in rows:
+                gone = host == hostname and (pid == own_pid or not pid_alive(pid))
+                if not gone and beat >= t - dead_after:
+                    continue
+                conn.execute(
+                    update(jobs)
+                    .where(
+                        jobs.c.status == JobStatus.PROCESSING.value,
+                        jobs.c.lease_owner == worker_id,
+                        jobs.c.lease_expires_at >= t,
+                    )
+                    .values(lease_expires_at=t - 0.001)
+                )
+                # guarded: a worker that came back meanwhile keeps its row
+                conn.execute(delete(workers).where(workers.c.id == worker_id, workers.c.heartbeat_at == beat))
+                dead.append(worker_id)
+        return dead
 
     def forget_worker(self, worker_id: str) -> None:
         with self.engine.begin() as conn:

@@ -54,3 +54,37 @@ def busy(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
             spins += 1
         ctx.progress(elapsed / seconds)
     return {"spins": spins}
+
+
+_kept: list[bytes] = []
+
+
+def state(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
+    """Reports what a job can see of earlier ones in its process, then leaves some state behind."""
+    import tempfile
+
+    seen = {
+        "pid": os.getpid(),
+        "cwd_files": sorted(os.listdir(".")),
+        "tmp_files": sorted(os.listdir(tempfile.gettempdir())),
+        "kept": len(_kept),
+    }
+    with open("leftover.txt", "w") as f:
+        f.write("from an earlier job")
+    _kept.append(b"x")
+    return seen
+
+
+def crash(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
+    """Dies the hard way, as a native crash in a decoder would."""
+    import signal
+
+    os.kill(os.getpid(), signal.SIGSEGV)
+    return {}
+
+
+def leak(path: Path, ctx: AnalysisContext) -> dict[str, Any]:
+    """Keeps ``REELQ_TEST_LEAK_MB`` (default 150) MiB alive after it returns."""
+    size = int(os.environ.get("REELQ_TEST_LEAK_MB", "150")) * 2**20
+    _kept.append(b"\x01" * size)  # touched pages: resident, unlike bytes(size)
+    return {"pid": os.getpid()}

@@ -1,7 +1,11 @@
-"""The child process that runs one analyzer: ``python -m reelq.worker.child SPEC_JSON``.
+"""The analysis process: ``python -I -m reelq.worker.child CONFIG_JSON``, one of the worker's warm pool.
 
-It reports progress as JSON lines on its private pipe, writes ``result.json`` or ``error.json``
-into the work dir, and dies with its parent (PR_SET_PDEATHSIG), so a killed worker leaves no orphan.
+It reads one job spec per line on stdin and runs them one after the other (see ``worker/pool.py``), so a
+job does not pay for an interpreter and the heavy imports. For each job it works in that job's fresh
+working directory (also its TMPDIR), reports progress as JSON lines on its private pipe, writes
+``result.json`` or ``error.json`` into the work dir, and then answers ``{"done": code}``. It dies with
+its parent (PR_SET_PDEATHSIG), so a killed worker leaves no orphan, and it exits after a job that ran
+out of memory (a process that hit its limit is not trusted with another job).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import os
 import resource
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -99,24 +104,36 @@ def classify(exc: BaseException, memory_limited: bool) -> tuple[str, str, bool]:
     return "analyzer_error", ANALYZER_ERROR, False
 
 
-def main(argv: list[str]) -> int:
+def _setup(memory_limit_mb: int) -> TextIO:
     _die_with_parent()
     # Analyses yield the CPU to the API process: uploads and polls stay fast while every core decodes.
     os.nice(10)
-    spec = json.loads(argv[1])
-    work = Path(spec["work_dir"])
     # Progress goes to a private copy of stdout; the analyzer's own prints go to stderr.
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
-    memory_limited = bool(spec.get("memory_limit_mb"))
-    if memory_limited:
-        limit = int(spec["memory_limit_mb"]) * 1024 * 1024
+    if memory_limit_mb:
+        limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return out
+
+
+_loaded: dict[str, Any] = {}
+
+
+def run_one(spec: dict[str, Any], out: TextIO, memory_limited: bool) -> tuple[int, bool]:
+    """Run one job; returns (exit code, whether this process must not take another job)."""
+    work = Path(spec["work_dir"])
+    os.chdir(work)  # a fresh directory per job: nothing a previous job left is visible
+    tempfile.tempdir = str(work)
+    os.environ["TMPDIR"] = str(work)
     try:
         from reelq.analysis.registry import load
 
+        allowed = frozenset(spec["allowed"])
         try:
-            analyzer = load(spec["analyzer"], frozenset(spec["allowed"]))
+            analyzer = _loaded.get(spec["analyzer"]) if spec["analyzer"] in allowed else None
+            if analyzer is None:
+                analyzer = _loaded[spec["analyzer"]] = load(spec["analyzer"], allowed)
         except LookupError as exc:
             raise PermanentJobError("unknown_analyzer", UNKNOWN_ANALYZER) from exc
         artifacts = Path(spec["artifacts"])
@@ -124,7 +141,7 @@ def main(argv: list[str]) -> int:
         ctx = _PipeContext(spec["job_id"], artifacts, out)
         result = analyzer(Path(spec["source"]), ctx)
         _write_json(work / "result.json", result)
-        return EXIT_OK
+        return EXIT_OK, False
     except Exception as exc:  # every way the analysis can end without a result
         code, message, retryable = classify(exc, memory_limited)
         error: dict[str, Any] = {"code": code, "message": message, "retryable": retryable}
@@ -134,7 +151,25 @@ def main(argv: list[str]) -> int:
         if not isinstance(exc, JobError):
             traceback.print_exc()  # the worker's stderr: the server log
         _write_json(work / "error.json", error)
-    return EXIT_JOB_ERROR
+        return EXIT_JOB_ERROR, code == "memory_limit"
+    finally:
+        os.chdir("/")
+        tempfile.tempdir = None
+
+
+def main(argv: list[str]) -> int:
+    config = json.loads(argv[1])
+    memory_limit_mb = int(config.get("memory_limit_mb") or 0)
+    out = _setup(memory_limit_mb)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        code, spent = run_one(json.loads(line), out, bool(memory_limit_mb))
+        out.write(json.dumps({"done": code, "last": spent}) + "\n")
+        out.flush()
+        if spent:
+            break
+    return 0
 
 
 if __name__ == "__main__":

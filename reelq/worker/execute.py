@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +24,7 @@ from reelq.jobs.states import JobStatus
 from reelq.jobs.store import JobStore
 from reelq.logs import event
 from reelq.worker.child import UNKNOWN_ANALYZER
+from reelq.worker.pool import ChildPool, Outcome, WarmChild
 
 log = logging.getLogger("reelq.worker")
 
@@ -63,6 +61,8 @@ class WorkerConfig:
     memory_limit_mb: int = 0
     retry_base_seconds: float = 30.0
     shutdown_grace_seconds: float = 30.0
+    child_max_jobs: int = 100  # a warm analysis process is replaced after this many jobs
+    child_max_memory_mb: int = 1024  # ... or once it has grown past this (RSS after a job; 0: no limit)
     # the analyzers this worker will run (see analysis/registry.py); anything else fails the job
     analyzers: frozenset[str] = field(default_factory=lambda: frozenset(available()))
     # a bigger result.json fails the job (``result_too_large``): results are stored, cached and served whole
@@ -78,26 +78,11 @@ class WorkerDeps:
     dispatch: Callable[[str, float], None]
     stopping: threading.Event = field(default_factory=threading.Event)
     after_finish: list[Callable[[Job], None]] = field(default_factory=list)
+    pool: ChildPool = field(init=False)
 
-
-@dataclass
-class _Child:
-    proc: subprocess.Popen[str]
-    progress: float = 0.0
-
-    def read_progress(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            try:
-                self.progress = float(json.loads(line)["progress"])
-            except (ValueError, KeyError, TypeError):
-                continue
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
+    def __post_init__(self) -> None:
+        cfg = self.config
+        self.pool = ChildPool(child_env(), max_jobs=cfg.child_max_jobs, max_rss_mb=cfg.child_max_memory_mb)
 
 
 def backoff_seconds(attempt: int, base: float) -> float:
@@ -152,30 +137,15 @@ def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[st
         "memory_limit_mb": cfg.memory_limit_mb,
         "allowed": sorted(cfg.analyzers),
     }
-    # -I: the working directory and PYTHON* variables do not reach the child's imports.
-    proc = subprocess.Popen(
-        [sys.executable, "-I", "-m", "reelq.worker.child", json.dumps(spec)],
-        env=child_env(),
-        stdout=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        start_new_session=True,
-    )
-    child = _Child(proc)
-    reader = threading.Thread(target=child.read_progress, daemon=True, name=f"progress-{job.id[-6:]}")
-    reader.start()
+    child = _start(deps.pool, cfg.memory_limit_mb, spec)
+    outcome: Outcome | None = None
     started = time.monotonic()
     last_beat = started
     written_progress = 0.0
     logged_step = 0
     stop_deadline: float | None = None
     try:
-        while proc.poll() is None:
-            try:
-                proc.wait(timeout=CHECK_SECONDS)
-                break
-            except subprocess.TimeoutExpired:
-                pass
+        while (outcome := child.wait(CHECK_SECONDS)) is None:
             t = time.monotonic()
             progress = child.progress
             changed = progress != written_progress and t - last_beat >= 1.0
@@ -208,11 +178,22 @@ def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[st
                         deps.dispatch(job.id, 0.0)  # another worker takes it now, not at the next reap
                     event(log, "job.released", **fields)
                     return "released"
-    except BaseException:
+    finally:
+        deps.pool.release(child, outcome)  # killed unless the job ended normally
+    assert outcome is not None
+    return _settle(job, lease, work_dir, outcome.code, deps, fields)
+
+
+def _start(pool: ChildPool, memory_limit_mb: int, spec: dict[str, Any]) -> WarmChild:
+    """A warm process with the job handed to it (a process that went away meanwhile is replaced once)."""
+    child = pool.acquire(memory_limit_mb)
+    try:
+        child.start(spec)
+    except OSError:
         child.kill()
-        raise
-    reader.join(timeout=5)
-    return _settle(job, lease, work_dir, proc.returncode, deps, fields)
+        child = WarmChild(memory_limit_mb, pool.env)
+        child.start(spec)
+    return child
 
 
 def _settle(

@@ -13,29 +13,7 @@ from reelq.jobs.states import JobStatus
 from reelq.jobs.store import JobStore
 from reelq.runtime import Runtime
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(runtime: Runtime, clock: Clock) -> JobStore:
-    return JobStore(runtime.engine, clock=clock)
-
-
-@pytest.fixture
-def user_id(runtime: Runtime) -> str:
-    user, _ = runtime.users.create("alice")
-    return user.id
+from support import Clock
 
 
 def new_job(store: JobStore, user_id: str, **extra: object) -> str:

@@ -1,0 +1,177 @@
+"""Benchmark: reelq against Celery on the same analysis, on the same machine, in the same run.
+
+Usage::
+
+    .venv/bin/python bench/vs_celery.py [--clips 100] [--noop-jobs 300] [--concurrency 2]
+
+- ``video``: the default ``video`` analyzer over ``--clips`` generated 3-second 720p clips. Celery runs it
+  with a prefork worker, a Redis broker, ``acks_late`` and a prefetch of one; reelq runs it on PostgreSQL +
+  Redis with one ``reelq worker``. Both have the same concurrency. Jobs/s is jobs over the time from the
+  first send to the last result. Target: reelq ≥ 1.0× Celery.
+- ``noop``: the same with a no-op analyzer: the systems' own cost per job. Target ≥ 0.5× Celery.
+- ``cpu``: reelq's CPU time per no-op job (the worker and its analysis processes, from the slope between
+  two batch sizes, so start-up and idle time cancel out). Target ≤ 30 ms.
+
+reelq does more per job than Celery here (a durable job row with leases, heartbeats, events, a result
+stored in PostgreSQL, the analysis isolated in its own process with time and memory limits), so the
+comparison is a floor for what those guarantees cost. Needs PostgreSQL and Redis, and Celery
+(``uv sync --group bench``). Prints a table, then one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import emit
+from scale import REDIS_URL, backend, settings_of, stop, wait_done, wait_workers
+
+from reelq.ids import new_id
+from reelq.runtime import Runtime
+
+BENCH = Path(__file__).resolve().parent
+VIDEO, NOOP = "video", "reelq.testing.analyzers:noop"
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def celery_rate(clips: list[Path], analyzer: str, concurrency: int) -> float:
+    queue = f"reelq-bench-{secrets.token_hex(4)}"
+    env = dict(os.environ, BENCH_CELERY_BROKER=REDIS_URL, BENCH_CELERY_QUEUE=queue)
+    env["PYTHONPATH"] = str(BENCH)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "_celery_tasks", "worker", "--pool", "prefork",
+         "--concurrency", str(concurrency), "--loglevel", "WARNING", "-Q", queue,
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=BENCH, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    os.environ["BENCH_CELERY_QUEUE"] = queue
+    sys.path.insert(0, str(BENCH))
+    import _celery_tasks
+
+    _celery_tasks.app.conf.task_default_queue = queue
+    try:
+        _celery_tasks.analyze.apply_async((str(clips[0]), NOOP)).get(timeout=120)  # the worker is up
+        started = time.monotonic()
+        results = [_celery_tasks.analyze.apply_async((str(c), analyzer)) for c in clips]
+        for r in results:
+            r.get(timeout=600)
+        return len(clips) / (time.monotonic() - started)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def insert(rt: Runtime, user_id: str, clip: Path, analyzer: str) -> str:
+    job_id = new_id()
+    source = f"users/{user_id}/jobs/{job_id}/source.mp4"
+    dest = rt.layout.absolute(source)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(clip, dest)
+    rt.store.insert(
+        {
+            "id": job_id,
+            "user_id": user_id,
+            "analyzer": analyzer,
+            "max_attempts": 3,
+            "file_name": clip.name,
+            "file_size": clip.stat().st_size,
+            "file_sha256": "0" * 64,
+            "content_type": "video/mp4",
+            "source_path": source,
+        }
+    )
+    return job_id
+
+
+def reelq_rate(clips: list[Path], analyzer: str, concurrency: int, tmp: Path) -> tuple[float, float]:
+    """(jobs/s, CPU seconds of the worker and its analysis processes)."""
+    with backend("cluster", tmp / f"reelq-{secrets.token_hex(3)}") as env:
+        env["REELQ_ANALYZERS"] = NOOP
+        rt = Runtime.build(settings_of(env))
+        cpu_before = children_cpu()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reelq.cli", "worker", "--concurrency", str(concurrency)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            user = rt.users.create("bench")[0].id
+            wait_workers(rt, 1)
+            ids = [insert(rt, user, c, analyzer) for c in clips]
+            started = time.monotonic()
+            for job_id in ids:
+                rt.dispatcher.send(job_id)
+            counts = wait_done(rt, len(ids), timeout=1800)
+            elapsed = time.monotonic() - started
+            if counts.get("completed") != len(ids):
+                raise RuntimeError(f"not every job completed: {counts}")
+        finally:
+            stop([proc])
+            rt.close()
+        return len(clips) / elapsed, children_cpu() - cpu_before
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clips", type=int, default=100)
+    ap.add_argument("--noop-jobs", type=int, default=300)
+    ap.add_argument("--concurrency", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args()
+    from reelq.testing import make_clip
+
+    with tempfile.TemporaryDirectory(prefix="reelq-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        base = make_clip(tmp / "base.mp4", seconds=3.0, width=1280, height=720)
+        clips = []
+        for i in range(args.clips):  # distinct files, as distinct uploads would be
+            clips.append(tmp / f"clip{i:03d}.mp4")
+            shutil.copyfile(base, clips[-1])
+        noop_clips = [base] * args.noop_jobs
+        c = args.concurrency
+        celery_video = celery_rate(clips, VIDEO, c)
+        reelq_video, _ = reelq_rate(clips, VIDEO, c, tmp)
+        celery_noop = celery_rate(noop_clips, NOOP, c)
+        reelq_noop, cpu_big = reelq_rate(noop_clips, NOOP, c, tmp)
+        small = max(20, args.noop_jobs // 6)
+        _, cpu_small = reelq_rate(noop_clips[:small], NOOP, c, tmp)
+    per_job_ms = (cpu_big - cpu_small) / (args.noop_jobs - small) * 1000
+    rows = [
+        ["round", "celery jobs/s", "reelq jobs/s", "ratio", "target"],
+        ["video", f"{celery_video:.2f}", f"{reelq_video:.2f}", f"{reelq_video / celery_video:.2f}", "≥ 1.0"],
+        ["noop", f"{celery_noop:.1f}", f"{reelq_noop:.1f}", f"{reelq_noop / celery_noop:.2f}", "≥ 0.5"],
+        ["cpu per noop job", "-", f"{per_job_ms:.1f} ms", "-", "≤ 30 ms"],
+    ]
+    summary = {
+        "bench": "vs_celery",
+        "concurrency": c,
+        "clips": args.clips,
+        "video_ratio": round(reelq_video / celery_video, 3),
+        "noop_ratio": round(reelq_noop / celery_noop, 3),
+        "cpu_ms_per_job": round(per_job_ms, 1),
+        "celery_video_jobs_s": round(celery_video, 3),
+        "reelq_video_jobs_s": round(reelq_video, 3),
+        "celery_noop_jobs_s": round(celery_noop, 2),
+        "reelq_noop_jobs_s": round(reelq_noop, 2),
+    }
+    summary["ok"] = summary["video_ratio"] >= 1.0 and summary["noop_ratio"] >= 0.5 and per_job_ms <= 30  # type: ignore[operator]
+    emit(rows, summary)
+
+
+if __name__ == "__main__":
+    main()
