@@ -10,7 +10,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from reelq import __version__, logs
+from reelq import __version__, cli_client, logs
 from reelq.config import Settings, get_settings
 from reelq.errors import ReelqError
 from reelq.ids import is_id
@@ -333,6 +333,9 @@ def dev_fake_expo(
     while not done.wait(0.5):  # a short wait keeps Ctrl-C responsive
         pass
     fake.stop()
+
+
+cli_client.register(app)  # login, logout, upload, results, watch, artifacts, analyze
 
 
 def main() -> None:

@@ -207,6 +207,23 @@ class AsyncClient:
             key = fingerprint(
                 source.fh, source.size, base_url=self.base_url, user=self._user, extra=source.identity
             )
+            if not self.store.claim(key):
+                key = None
+        try:
+            return await self._tus_keyed(source, key, meta, push_token, analyzer, on_progress)
+        finally:
+            if self.store is not None and key:
+                self.store.release(key)
+
+    async def _tus_keyed(
+        self,
+        source: b.Source,
+        key: str | None,
+        meta: str | None,
+        push_token: str | None,
+        analyzer: str | None,
+        on_progress: b.ProgressCallback | None,
+    ) -> str:
         url = self.store.get(key) if self.store is not None and key else None
         offset, job_id = 0, None
         if url is not None:

@@ -20,6 +20,8 @@ from reelq.client.paths import cache_dir
 
 SAMPLE = 1024 * 1024  # bytes hashed at each end of the file
 MAX_AGE = 7 * 24 * 3600.0
+_IN_USE: set[str] = set()  # keys an upload of this process is using
+_IN_USE_LOCK = threading.Lock()
 
 
 def fingerprint(fh: IO[bytes], size: int, *, base_url: str, user: str, extra: str = "") -> str:
@@ -43,6 +45,19 @@ class ResumeStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or cache_dir() / "uploads.json"
         self._lock = threading.Lock()
+
+    def claim(self, key: str) -> bool:
+        """Whether this process may use ``key`` now: two uploads of the same file at once must not share
+        one tus upload (they would end as one job), so the second one goes without the store."""
+        with _IN_USE_LOCK:
+            if key in _IN_USE:
+                return False
+            _IN_USE.add(key)
+            return True
+
+    def release(self, key: str) -> None:
+        with _IN_USE_LOCK:
+            _IN_USE.discard(key)
 
     def _read(self) -> dict[str, dict[str, Any]]:
         try:
