@@ -34,6 +34,14 @@ from support import Server, base_env, cli, wait_for
 
 pytestmark = pytest.mark.e2e
 
+
+def start(server: Server) -> Server:
+    """Starts the server, allowing for a slow start on a loaded machine."""
+    server.start(wait=False)
+    server.wait_ready(timeout=120)
+    return server
+
+
 MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"  # sniffed as MP4
 LIMIT = 3_000_000  # REELQ_MAX_UPLOAD_BYTES of these servers
 
@@ -47,7 +55,7 @@ def worker_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server with its embedded worker (jobs complete)."""
     data = tmp_path_factory.mktemp("client-worker")
     env = base_env(data / "data", REELQ_MAX_UPLOAD_BYTES=str(LIMIT), REELQ_LOG_LEVEL="WARNING")
-    server = Server(env, "serve", log=data / "serve.log").start()
+    server = start(Server(env, "serve", log=data / "serve.log"))
     yield server
     server.stop()
 
@@ -64,7 +72,7 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         REELQ_MAX_CONCURRENT_UPLOADS="1",
         REELQ_LOG_LEVEL="WARNING",
     )
-    server = Server(env, "serve", log=data / "serve.log").start()
+    server = start(Server(env, "serve", log=data / "serve.log"))
     yield server
     server.stop()
 

@@ -17,9 +17,19 @@ from typing import Any
 
 import pytest
 
+from reelq.client import Client
+
 from support import REELQ, Server, base_env, cli
 
 pytestmark = pytest.mark.e2e
+
+
+def start(server: Server) -> Server:
+    """Starts the server, allowing for a slow start on a loaded machine."""
+    server.start(wait=False)
+    server.wait_ready(timeout=120)
+    return server
+
 
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 BAR = "━"  # rich's bar glyph
@@ -29,8 +39,13 @@ MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("cli-server")
-    env = base_env(data / "data", REELQ_LOG_LEVEL="WARNING")
-    server = Server(env, "serve", log=data / "serve.log").start()
+    env = base_env(
+        data / "data",
+        REELQ_LOG_LEVEL="WARNING",
+        REELQ_ANALYZERS="reelq.testing.analyzers:slow",  # uploads may name it: a job that runs for a while
+        REELQ_TEST_ANALYZER_SECONDS="20",
+    )
+    server = start(Server(env, "serve", log=data / "serve.log"))
     yield server
     server.stop()
 
@@ -147,14 +162,18 @@ def test_exit_codes(server: Server, tmp_path: Path, clip: Path) -> None:
     bad = run(env, "upload", str(text), "--json")
     assert bad.returncode == 5 and "unsupported_media" in bad.stderr and bad.stdout == ""
     assert run(env, "analyze", str(text)).returncode == 3  # the analysis failed
-    queued = json_lines(run(env, "upload", str(clip), "--json").stdout)[0]  # no --wait: accepted is 0
-    assert queued["status"] in ("queued", "processing", "completed")
-    cancelled = run(env, "upload", str(clip), "--json", "--analyzer", "probe")
-    job_id = json_lines(cancelled.stdout)[0]["job_id"]
-    subprocess.run([*REELQ, "jobs", "cancel", job_id], env=server.env, capture_output=True, check=False)
-    watched = run(env, "watch", job_id, "--json")
-    status = json_lines(watched.stdout)[0]["status"]
-    assert watched.returncode == {"completed": 0, "cancelled": 4}[status]
+    fake = tmp_path / "fake.mp4"  # passes the upload's sniffing, fails the analysis
+    fake.write_bytes(MP4_HEAD + os.urandom(50_000))
+    slow = "reelq.testing.analyzers:slow"
+    up = run(env, "upload", str(fake), str(clip), "--json", "--analyzer", slow)
+    assert up.returncode == 0, up.stderr  # without --wait, accepted is success
+    failing, running = (job["job_id"] for job in json_lines(up.stdout))
+    assert run(env, "results", running).returncode == 7  # not ended yet
+    with Client(env["REELQ_URL"], env["REELQ_TOKEN"], resume_store=False) as client:
+        client.cancel(running)
+    assert run(env, "watch", running).returncode == 4
+    failed = run(env, "watch", failing)
+    assert failed.returncode == 3 and "failed" in failed.stdout and "unreadable_media" in failed.stdout
 
 
 def test_login_stores_url_and_token_readable_by_the_owner_only(
@@ -180,7 +199,7 @@ def test_progress_bar_on_a_terminal_only(server: Server, tmp_path: Path, clip: P
     assert code == 0, out
     assert BAR in out and "kB" in out  # the bar with bytes
     assert re.search(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] clip\.mp4 .*(queued|processing)", out)  # the spinner while it runs
-    assert f"clip.mp4  completed  job" in out and "320x240" in out and "thumbnails" in out
+    assert "clip.mp4  completed  job" in out and "320x240" in out and "thumbnails" in out
 
     code, out = Pty(env, "upload", str(clip), "--json").finish()
     assert code == 0 and BAR not in out
@@ -196,7 +215,7 @@ def test_progress_bar_on_a_terminal_only(server: Server, tmp_path: Path, clip: P
 def test_ctrl_c_leaves_a_resumable_upload_and_says_how_to_continue(tmp_path: Path) -> None:
     data = tmp_path / "server"
     server = Server(base_env(data / "data", REELQ_LOG_LEVEL="WARNING"), "serve", log=tmp_path / "s.log")
-    server.start()
+    start(server)
     try:
         env = client_env(tmp_path, server)
         big = tmp_path / "big.mp4"
@@ -206,7 +225,7 @@ def test_ctrl_c_leaves_a_resumable_upload_and_says_how_to_continue(tmp_path: Pat
             for _ in range(300):
                 fh.write(block)
         size = big.stat().st_size
-        term = Pty(env, "upload", str(big), "--json" if False else "--concurrency=1")
+        term = Pty(env, "upload", str(big))
         # once bytes flow, freeze the server so the upload is surely mid-way, then press Ctrl-C
         term.read_until(lambda text: re.search(r"big\.mp4 .*?\b[1-9][0-9.]*/3\d\d\.\d MB", text) is not None)
         assert server.proc is not None
@@ -226,12 +245,7 @@ def test_ctrl_c_leaves_a_resumable_upload_and_says_how_to_continue(tmp_path: Pat
         assert again.returncode == 0, again.stderr
         [job] = json_lines(again.stdout)
         assert job["file"]["size"] == size
-        listed = run(env, "results", job["job_id"], "--json")
-        assert json_lines(listed.stdout)[0]["job_id"] == job["job_id"]
-        token = env["REELQ_TOKEN"]
-        import httpx
-
-        jobs = httpx.get(server.url + "/api/jobs", headers={"Authorization": f"Bearer {token}"}).json()["jobs"]
-        assert [j["job_id"] for j in jobs] == [job["job_id"]]  # resumed: one upload, one job
+        with Client(server.url, env["REELQ_TOKEN"], resume_store=False) as client:
+            assert [j.job_id for j in client.jobs()] == [job["job_id"]]  # resumed: one upload, one job
     finally:
         server.stop()
