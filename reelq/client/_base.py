@@ -55,6 +55,25 @@ class RetryPolicy:
         return random.uniform(self.base / 2, min(self.cap, self.base * 2**attempt))
 
 
+# a PATCH answered with these ends the tus upload for good: the resume store forgets it
+TUS_FATAL = (errors.Gone, errors.TooLarge, errors.UnsupportedMedia)
+
+
+class Pacer:
+    """Keeps a long-poll loop from spinning when answers come back at once with nothing new.
+
+    Today's server returns a held request at the first change, and a proxy may not hold it at all; an
+    unchanged job answered in under a second is then followed by a pause of its ``Retry-After``.
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[str, Any] | None = None
+
+    def pause(self, job: dict[str, Any], elapsed: float, retry_after: float | None) -> float:
+        same, self.last = job == self.last, job
+        return min(retry_after or 1.0, 5.0) if same and elapsed < 1.0 else 0.0
+
+
 def resume_store(value: ResumeStore | bool | None) -> ResumeStore | None:
     """``None``/``True``: the default store in the user cache dir; ``False``: none; or the store given."""
     if isinstance(value, ResumeStore):

@@ -89,8 +89,10 @@ class AsyncClient:
         """Until the job ends, by long-poll; ``JobTimeout`` after ``timeout`` seconds."""
         deadline = None if timeout is None else time.monotonic() + timeout
         path = f"/api/results/job/{b.job_path(job_id)}"
+        pacer = b.Pacer()
         while True:
             wait = b.WAIT_STEP
+            started = time.monotonic()
             if deadline is not None:
                 wait = max(0, min(wait, int(deadline - time.monotonic())))
             try:
@@ -107,8 +109,9 @@ class AsyncClient:
                 return job
             if deadline is not None and time.monotonic() >= deadline:
                 raise errors.JobTimeout(f"job {job_id} still {job.status} after {timeout:g} s")
-            if wait == 0:  # pragma: no cover
-                await asyncio.sleep(0.2)
+            pause = pacer.pause(job.raw, time.monotonic() - started, errors.retry_after(response))
+            if pause:
+                await asyncio.sleep(pause)
 
     async def jobs(
         self, *, status: Iterable[str] | str | None = None, page_size: int = 100
@@ -271,6 +274,10 @@ class AsyncClient:
                 offset = int(response.headers["upload-offset"])
                 job_id = response.headers.get("upload-job-id")
                 failures = 0
+            except b.TUS_FATAL:
+                if self.store is not None and key:
+                    self.store.forget(key)
+                raise
             except b.TUS_TRANSIENT as exc:
                 if failures >= self.policy.max_retries or (isinstance(exc, errors.Conflict) and failures > 1):
                     raise

@@ -103,8 +103,10 @@ class Client:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         path = f"/api/results/job/{b.job_path(job_id)}"
+        pacer = b.Pacer()
         while True:
             wait = b.WAIT_STEP
+            started = time.monotonic()
             if deadline is not None:
                 wait = max(0, min(wait, int(deadline - time.monotonic())))
             try:
@@ -121,8 +123,9 @@ class Client:
                 return job
             if deadline is not None and time.monotonic() >= deadline:
                 raise errors.JobTimeout(f"job {job_id} still {job.status} after {timeout:g} s")
-            if wait == 0:  # pragma: no cover - only when the deadline is under a second away
-                time.sleep(0.2)
+            pause = pacer.pause(job.raw, time.monotonic() - started, errors.retry_after(response))
+            if pause:
+                time.sleep(pause)
 
     def jobs(self, *, status: Iterable[str] | str | None = None, page_size: int = 100) -> Iterator[Job]:
         """Every job of this user, newest first, fetched page by page as the iteration goes."""
@@ -294,6 +297,10 @@ class Client:
                 offset = int(response.headers["upload-offset"])
                 job_id = response.headers.get("upload-job-id")
                 failures = 0
+            except b.TUS_FATAL:
+                if self.store is not None and key:
+                    self.store.forget(key)
+                raise
             except b.TUS_TRANSIENT as exc:
                 # 409 is an offset mismatch: the HEAD below says where the server is
                 if failures >= self.policy.max_retries or (isinstance(exc, errors.Conflict) and failures > 1):

@@ -54,7 +54,13 @@ def fake_video(size: int, seed: int = 0) -> bytes:
 def worker_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server with its embedded worker (jobs complete)."""
     data = tmp_path_factory.mktemp("client-worker")
-    env = base_env(data / "data", REELQ_MAX_UPLOAD_BYTES=str(LIMIT), REELQ_LOG_LEVEL="WARNING")
+    env = base_env(
+        data / "data",
+        REELQ_MAX_UPLOAD_BYTES=str(LIMIT),
+        REELQ_LOG_LEVEL="WARNING",
+        REELQ_ANALYZERS="reelq.testing.analyzers:slow",
+        REELQ_TEST_ANALYZER_SECONDS="4",
+    )
     server = start(Server(env, "serve", log=data / "serve.log"))
     yield server
     server.stop()
@@ -119,6 +125,30 @@ def test_multipart_fallback_and_async_client(worker_server: Server, clip: Path, 
     first, again, status = asyncio.run(run())
     assert first == again  # the same Idempotency-Key never makes a second job
     assert status is JobStatus.COMPLETED
+
+
+class Counting(httpx.BaseTransport):
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.gets = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.gets += request.method == "GET"
+        return self.inner.handle_request(request)
+
+
+def test_wait_for_long_polls_instead_of_busy_polling(worker_server: Server, clip: Path) -> None:
+    counting = Counting()
+    token = token_for(worker_server, "patient")
+    with Client(worker_server.url, token, resume_store=False, transport=counting) as client:
+        job = client.upload(clip, analyzer="reelq.testing.analyzers:slow")
+        started = time.monotonic()
+        updates: list[float] = []
+        done = client.wait_for(job.job_id, timeout=120, on_update=lambda j: updates.append(j.progress))
+    assert done.status is JobStatus.COMPLETED and done.result is not None and done.result["slept"] == 4
+    assert time.monotonic() - started >= 3.5
+    assert counting.gets <= 15, counting.gets  # a held request per change, not hundreds of polls
+    assert updates == sorted(updates) and updates[-1] == 1.0
 
 
 class CutAfter(httpx.BaseTransport):

@@ -87,3 +87,15 @@ def test_what_is_retried() -> None:
     assert retryable_exception(httpx.ConnectError("refused", request=req), "POST")  # never sent
     assert not retryable_exception(httpx.ReadTimeout("slow", request=req), "POST")
     assert retryable_exception(httpx.ReadTimeout("slow", request=req), "GET")
+
+
+def test_the_wait_loop_pauses_only_when_an_answer_came_at_once_with_nothing_new() -> None:
+    from reelq.client._base import Pacer
+
+    pacer = Pacer()
+    assert pacer.pause({"progress": 0.1}, 0.01, 2.0) == 0.0  # the first answer
+    assert pacer.pause({"progress": 0.2}, 0.01, 2.0) == 0.0  # something changed
+    assert pacer.pause({"progress": 0.2}, 0.01, 2.0) == 2.0  # same, at once: wait Retry-After
+    assert pacer.pause({"progress": 0.2}, 0.01, None) == 1.0
+    assert pacer.pause({"progress": 0.2}, 0.01, 60.0) == 5.0  # capped
+    assert pacer.pause({"progress": 0.2}, 30.0, 2.0) == 0.0  # the server held it: a real long-poll
