@@ -115,16 +115,19 @@ def test_upload_with_wait_returns_the_completed_job_and_its_artifacts(
 def test_multipart_fallback_and_async_client(worker_server: Server, clip: Path, store: ResumeStore) -> None:
     token = token_for(worker_server, "asyncer")
 
-    async def run() -> tuple[str, str, JobStatus]:
+    async def run() -> tuple[str, str, JobStatus, JobStatus, list[str]]:
         async with AsyncClient(worker_server.url, token, resume_store=store) as client:
             first = await client.upload(clip, resumable=False, idempotency_key="k-1")
             again = await client.upload(clip, resumable=False, idempotency_key="k-1")
             done = await client.wait_for(first.job_id, timeout=120)
-            return first.job_id, again.job_id, done.status
+            resumable = await client.upload(clip, wait=True, timeout=120)  # tus
+            listed = [job.job_id async for job in client.jobs(page_size=1)]
+            return first.job_id, again.job_id, done.status, resumable.status, listed
 
-    first, again, status = asyncio.run(run())
+    first, again, status, tus_status, listed = asyncio.run(run())
     assert first == again  # the same Idempotency-Key never makes a second job
-    assert status is JobStatus.COMPLETED
+    assert status is JobStatus.COMPLETED and tus_status is JobStatus.COMPLETED
+    assert len(listed) == 2 and listed[1] == first
 
 
 class Counting(httpx.BaseTransport):
