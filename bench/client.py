@@ -1,6 +1,6 @@
 """Upload throughput of `reelq upload` (tus, the Python client) versus `curl -F` (multipart), same server.
 
-    .venv/bin/python bench/client.py [--mib 512] [--rounds 3]
+    .venv/bin/python bench/client.py [--mib 1024] [--rounds 3]
 
 Starts `reelq serve --no-worker` on a temporary data dir (uploads, not analysis, are measured), then in
 alternating rounds uploads one file with `curl -F video=@FILE /api/upload` and with `reelq upload FILE
@@ -83,7 +83,7 @@ def run_library(base: str, token: str, src: Path) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--mib", type=int, default=512)
+    ap.add_argument("--mib", type=int, default=1024)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--dir", type=Path, default=None, help="where to put the data (default: a temp dir)")
     args = ap.parse_args()
