@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 import typer.core
 
-from reelq import __version__, logs
+from reelq import __version__, cli_client, logs
 from reelq.config import Settings, get_settings
 from reelq.errors import ReelqError
 from reelq.ids import is_id
@@ -429,6 +429,9 @@ def dev_sample_clip(
         _fail("the sample clip is an MP4: give a name ending in .mp4 or .mov")
     make_clip(path, seconds=seconds)
     typer.echo(f"wrote {path} ({path.stat().st_size} bytes, {seconds:g} s)", err=True)
+
+
+cli_client.register(app)  # login, logout, upload, results, watch, artifacts, analyze
 
 
 def main() -> None:
