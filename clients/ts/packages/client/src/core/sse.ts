@@ -25,6 +25,7 @@ export async function* parseSse(body: ReadableStream<Uint8Array>, signal?: Abort
       buffer += decoder.decode(value, { stream: true });
       let nl: number;
       while ((nl = buffer.search(/\r\n|\n|\r/)) >= 0) {
+        if (nl === buffer.length - 1 && buffer.endsWith("\r")) break; // a CRLF split across reads
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + (buffer.startsWith("\r\n", nl) ? 2 : 1));
         if (line === "") {
