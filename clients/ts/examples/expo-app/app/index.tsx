@@ -8,6 +8,9 @@ import { registerForPush } from "@reelq/client/expo";
 import { useApp } from "./_layout";
 import { ProgressBar, StatusText, describeError, styles } from "../src/ui";
 
+// 8 MiB PATCHes by default; the browser test builds with smaller ones so the bar moves on a short clip.
+const CHUNK_BYTES = Number(process.env.EXPO_PUBLIC_REELQ_CHUNK_BYTES) || 8 * 1024 * 1024;
+
 function Button({ title, onPress, testID, disabled }: { title: string; onPress: () => void; testID?: string; disabled?: boolean }) {
   return (
     <Pressable accessibilityRole="button" testID={testID} onPress={onPress} disabled={disabled} style={[styles.button, disabled && { opacity: 0.5 }]}>
@@ -75,7 +78,7 @@ export default function UploadScreen() {
     if (res.canceled || !res.assets?.[0]) return;
     const asset = res.assets[0];
     setName(asset.name);
-    upload.start(asset, { filename: asset.name, pushToken: pushToken ?? undefined });
+    upload.start(asset, { filename: asset.name, pushToken: pushToken ?? undefined, chunkSize: CHUNK_BYTES });
   };
   const p = upload.progress;
   const busy = upload.state === "uploading" || upload.state === "paused";

@@ -51,7 +51,7 @@ export async function startReelq(extraEnv = {}) {
   });
   const users = {};
   const createUser = (name) => {
-    const out = execFileSync(bin("reelq"), ["users", "create", name], { env, encoding: "utf8", cwd: dataDir });
+    const out = execFileSync(bin("reelq"), ["users", "create", name], { env, encoding: "utf8", cwd: dataDir, stdio: ["ignore", "pipe", "pipe"] });
     return (users[name] = out.trim().split(/\s+/)[0]);
   };
   const token = createUser("alice");
