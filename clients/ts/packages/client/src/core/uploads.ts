@@ -120,7 +120,8 @@ class Upload implements UploadHandle {
   private controller: AbortController | undefined;
   private sourceP: Promise<UploadSource>;
   private running = false;
-  private wantsPause = false;
+  /** The controller of the run that pause() stopped (its AbortError is not a failure). */
+  private pausedController: AbortController | undefined;
 
   constructor(
     private readonly deps: UploadDeps,
@@ -134,7 +135,8 @@ class Upload implements UploadHandle {
     this.done.catch(() => undefined); // unhandled only if the app ignores it: then it's the app's choice
     const scope = deps.http.baseUrl;
     this.sourceP = (async () => {
-      const viaAdapter = deps.resolveSource ? await deps.resolveSource(input, { filename: o.filename, scope }) : undefined;
+      const ready = typeof (input as UploadSource)?.fingerprint === "string";
+      const viaAdapter = deps.resolveSource && !ready ? await deps.resolveSource(input, { filename: o.filename, scope }) : undefined;
       return viaAdapter ?? toSource(input as UploadInput, { filename: o.filename, scope });
     })();
     this.sourceP.catch(() => undefined);
@@ -148,14 +150,13 @@ class Upload implements UploadHandle {
 
   pause(): void {
     if (this.state !== "uploading") return;
-    this.wantsPause = true;
     this.state = "paused";
+    this.pausedController = this.controller;
     this.controller?.abort();
   }
 
   resume(): void {
     if (this.state !== "paused") return;
-    this.wantsPause = false;
     this.state = "uploading";
     if (!this.running) void this.run();
   }
@@ -182,23 +183,21 @@ class Upload implements UploadHandle {
     const { controller, dispose } = linkedController(this.o.signal);
     this.controller = controller;
     try {
-      if (this.wantsPause) throw new PausedSignal();
+      if (this.state === "paused") throw new PausedSignal();
       const source = await this.sourceP;
       const jobId = await this.upload(source, controller.signal);
       this.state = "done";
       this.resolve({ jobId });
     } catch (err) {
-      if (this.state === "paused" && isAbort(err)) return; // resume() runs again
+      if (isAbort(err) && this.pausedController === controller) return; // paused: resume() runs again
       if (this.state === "cancelled") return;
       this.state = "failed";
       this.reject(err instanceof ReelqError || err instanceof TypeError ? err : new UploadError(String(err), { cause: err }));
     } finally {
       dispose();
       this.running = false;
-      if (this.state === "uploading" && !this.wantsPause) {
-        // resume() came while the aborted attempt was still unwinding
-        void this.run();
-      }
+      // resume() came while the paused run was still unwinding
+      if (this.pausedController === controller && this.state === "uploading") void this.run();
     }
   }
 

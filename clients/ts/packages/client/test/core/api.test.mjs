@@ -263,6 +263,22 @@ describe("real reelq serve", () => {
     const { jobId } = await h.done;
     assert.ok(jobId);
 
+    // pause() and resume() at once, mid-upload: the upload carries on and finishes
+    let toggled = false;
+    const h3 = c.uploads.start(readFileBlob(11), {
+      filename: "toggle.mp4",
+      chunkSize: 16 * 1024,
+      onProgress: (p) => {
+        if (!toggled && p.sent > 0) {
+          toggled = true;
+          h3.pause();
+          h3.resume();
+        }
+      },
+    });
+    assert.ok((await h3.done).jobId);
+    assert.ok(toggled);
+
     const h2 = c.uploads.start(new Blob([readFileSync(clip), new Uint8Array(7)]), { filename: "x.mp4", chunkSize: 16 * 1024 });
     await new Promise((r) => setTimeout(r, 50));
     await h2.cancel();
