@@ -66,12 +66,13 @@ jest.mock("expo-notifications", () => ({
 }));
 
 import { createExpoReelqClient, getPushToken, onNotificationJob, registerForPush, resetHandledNotifications, appStateActivity } from "../../src/expo";
-import { ReelqProvider, useJob, useNotificationJob } from "../../src/react";
+import { ReelqProvider, useJob, useNotificationJob, useUpload } from "../../src/react";
 
 // --- AppState --------------------------------------------------------------------------------------
 let appState = "active";
 let appStateListeners: ((s: string) => void)[] = [];
-beforeEach(() => {
+beforeEach(async () => {
+  await AsyncStorage.clear();
   appState = "active";
   appStateListeners = [];
   Object.defineProperty(AppState, "currentState", { get: () => appState, configurable: true });
@@ -217,4 +218,31 @@ test("push setup: Android channel before the token, projectId passed, device reg
   } finally {
     Platform.OS = os;
   }
+});
+
+function Uploader({ uri }: { uri: string }) {
+  const u = useUpload();
+  React.useEffect(() => void u.start(uri, { filename: "clip.mp4", chunkSize: 4096 }), []);
+  return (
+    <Text testID="upload">
+      {u.state}:{u.progress ? `${u.progress.sent}/${u.progress.total}` : "-"}:{u.jobId ?? "-"}
+    </Text>
+  );
+}
+
+test("useUpload sends a file URI in chunks through the native upload task and yields the job id", async () => {
+  const server = mockServer.current!;
+  mockFiles.set("file:///videos/clip.mp4", 10_000);
+  render(
+    <ReelqProvider client={makeClient()}>
+      <Uploader uri="file:///videos/clip.mp4" />
+    </ReelqProvider>,
+  );
+  await sleep(300);
+  expect(screen.getByTestId("upload").props.children.join("")).toBe("done:10000/10000:job-1");
+  expect(server.requests.filter((r) => r.method === "PATCH").length).toBe(3); // 4096 + 4096 + 1808
+  expect(server.jobCount).toBe(1);
+  expect([...mockFiles.keys()]).toEqual(["file:///videos/clip.mp4"]); // chunk files were deleted
+  const stored = JSON.parse((await AsyncStorage.getItem("reelq:uploads"))!);
+  expect(Object.values(stored)).toMatchObject([{ jobId: "job-1", fileUri: "file:///videos/clip.mp4" }]);
 });

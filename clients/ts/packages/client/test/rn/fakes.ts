@@ -83,6 +83,11 @@ export class FakeReelq {
       if (up.jobId) h["Upload-Job-Id"] = up.jobId;
       return new Response(null, { status: 200, headers: h });
     }
+    if (url.pathname === "/api/uploads/" && method === "POST") {
+      const id = `u${this.uploads.size + 1}`;
+      this.uploads.set(id, { length: Number(headers["Upload-Length"]), offset: 0 });
+      return new Response(null, { status: 201, headers: { Location: `/api/uploads/${id}` } });
+    }
     if (url.pathname === "/api/devices" && method === "POST") {
       this.devices.push(JSON.parse(String(init.body)));
       return json(201, { device_id: "d1", ...JSON.parse(String(init.body)) });
