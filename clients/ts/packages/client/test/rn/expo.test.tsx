@@ -41,6 +41,20 @@ jest.mock("expo-file-system", () => {
   }
   return { File, Paths: { cache: { uri: "file:///cache" } } };
 });
+const mockLegacy = { calls: [] as { url: string; uri: string; method: string; uploadType: number }[] };
+jest.mock("expo-file-system/legacy", () => ({
+  FileSystemUploadType: { BINARY_CONTENT: 0, MULTIPART: 1 },
+  FileSystemSessionType: { BACKGROUND: 0, FOREGROUND: 1 },
+  createUploadTask: (url: string, uri: string, o: { httpMethod: string; headers: Record<string, string>; uploadType: number }, cb: (p: { totalBytesSent: number }) => void) => ({
+    uploadAsync: async () => {
+      mockLegacy.calls.push({ url, uri, method: o.httpMethod, uploadType: o.uploadType });
+      const size = mockFiles.get(uri) ?? 0;
+      cb({ totalBytesSent: size });
+      return mockServer.current!.patch(url, o.headers, size);
+    },
+    cancelAsync: async () => undefined,
+  }),
+}));
 const mockNotifications = {
   listeners: [] as ((r: unknown) => void)[],
   last: null as unknown,
@@ -245,4 +259,20 @@ test("useUpload sends a file URI in chunks through the native upload task and yi
   expect([...mockFiles.keys()]).toEqual(["file:///videos/clip.mp4"]); // chunk files were deleted
   const stored = JSON.parse((await AsyncStorage.getItem("reelq:uploads"))!);
   expect(Object.values(stored)).toMatchObject([{ jobId: "job-1", fileUri: "file:///videos/clip.mp4" }]);
+});
+
+test("SDK 54–55: without File.createUploadTask the legacy upload task sends the chunks", async () => {
+  const { File } = require("expo-file-system");
+  const modern = File.prototype.createUploadTask;
+  File.prototype.createUploadTask = undefined;
+  try {
+    mockFiles.set("file:///videos/old.mp4", 6000);
+    const client = makeClient();
+    const { jobId } = await client.uploads.start("file:///videos/old.mp4", { chunkSize: 4096 }).done;
+    expect(jobId).toBe("job-1");
+    expect(mockLegacy.calls.map((c) => [c.method, c.uploadType])).toEqual([["PATCH", 0], ["PATCH", 0]]);
+    expect(mockServer.current!.uploads.get("u1")!.offset).toBe(6000);
+  } finally {
+    File.prototype.createUploadTask = modern;
+  }
 });
