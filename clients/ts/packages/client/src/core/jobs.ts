@@ -17,6 +17,9 @@ export interface WaitOptions {
   useSse?: boolean;
   /** Every new state of the job, including the first and the last. */
   onUpdate?: (job: Job) => void;
+  /** `done`: the server may hold each request until the job ends (`until=done`; fewer requests, no
+   *  progress in between); `change`: every change. Default `change` with `onUpdate`, else `done`. */
+  until?: "change" | "done";
 }
 
 export interface ListOptions {
@@ -43,13 +46,13 @@ export class Jobs {
   /** One (long) poll. `wait` > 0 lets the server hold the answer until the job changes. */
   async fetchState(
     id: string,
-    o: { signal?: AbortSignal; wait?: number },
+    o: { signal?: AbortSignal; wait?: number; untilDone?: boolean },
   ): Promise<{ job: Job; changed: boolean; retryAfterMs?: number }> {
     const known = this.cache.get(id);
     const wait = o.wait ?? 0;
     const res = await this.http.request(`/api/results/job/${encodeURIComponent(id)}`, {
       // until=done: servers that know it hold the request until the job ends; others ignore it.
-      query: wait > 0 ? { wait, until: "done" } : undefined,
+      query: wait > 0 ? { wait, until: o.untilDone ? "done" : undefined } : undefined,
       headers: known ? { "If-None-Match": known.etag } : {},
       signal: o.signal,
       timeoutMs: this.http.timeoutMs + wait * 1000,
@@ -74,10 +77,11 @@ export class Jobs {
       }
     }
     const wait = Math.max(1, Math.min(o.waitSeconds ?? 25, 60));
+    const untilDone = (o.until ?? (o.onUpdate ? "change" : "done")) === "done";
     let first = true;
     for (;;) {
       const started = Date.now();
-      const { job, changed, retryAfterMs } = await this.fetchState(id, { signal: o.signal, wait: first ? 0 : wait });
+      const { job, changed, retryAfterMs } = await this.fetchState(id, { signal: o.signal, wait: first ? 0 : wait, untilDone });
       if (changed || first) o.onUpdate?.(job);
       if (isTerminal(job.status)) return job;
       if (first) {

@@ -117,6 +117,10 @@ describe("http", () => {
     assert.equal(seen[0].q, "");
     assert.equal(seen[1].q, "?wait=7&until=done");
     assert.ok(seen[2].at - seen[1].at >= 900, "an immediate 304 is followed by the Retry-After pause, not a busy loop");
+    // with onUpdate the caller wants every change (progress), so the server must not hold until done
+    seen.length = 0;
+    await client().jobs.waitFor("j", { waitSeconds: 7, onUpdate: () => undefined });
+    assert.equal(seen[1].q, "?wait=7");
   });
 });
 
