@@ -41,6 +41,7 @@ function fileStorage(path) {
 async function cuttingProxy(port) {
   const sockets = new Set();
   let budget = Infinity;
+  let reopen = false;
   const srv = createServer((down) => {
     const up = connect(port, "127.0.0.1");
     sockets.add(down).add(up);
@@ -49,7 +50,10 @@ async function cuttingProxy(port) {
       const take = Math.max(0, Math.min(buf.length, budget));
       budget -= take;
       if (take) up.write(buf.subarray(0, take));
-      if (budget <= 0) for (const s of sockets) s.destroy();
+      if (budget <= 0) {
+        for (const s of sockets) s.destroy();
+        if (reopen) budget = Infinity;
+      }
     });
     up.on("data", (buf) => down.write(buf));
     for (const s of [up, down]) {
@@ -60,7 +64,7 @@ async function cuttingProxy(port) {
   await new Promise((r) => srv.listen(0, "127.0.0.1", r));
   return {
     url: `http://127.0.0.1:${srv.address().port}`,
-    cutAfter: (n) => (budget = n),
+    cutAfter: (n, o = {}) => ((budget = n), (reopen = !!o.thenReopen)),
     close: () => new Promise((r) => (sockets.forEach((s) => s.destroy()), srv.close(r))),
   };
 }
@@ -179,6 +183,24 @@ describe("real reelq serve", () => {
     assert.equal(job.file.sha256.length, 64);
     const { jobs: after } = await client().jobs.list({ limit: 100 });
     assert.equal(after.length, jobsBefore + 1, "exactly one job");
+  });
+
+  test("a dropped connection is retried by the same client: HEAD, continue, one job", async () => {
+    const proxy = await cuttingProxy(server.port);
+    try {
+      const methods = [];
+      const c = client({ baseUrl: proxy.url, fetch: (u, i) => (methods.push(i?.method ?? "GET"), fetch(u, i)) });
+      const before = (await client().jobs.list({ limit: 100 })).jobs.length;
+      proxy.cutAfter(4096 + Math.floor(clipBlob.size / 3), { thenReopen: true });
+      const { jobId } = await c.uploads.start(clipBlob, { filename: "drop.mp4", chunkSize: 1024 * 1024 }).done;
+      assert.ok(methods.filter((m) => m === "PATCH").length >= 2, `methods: ${methods}`);
+      assert.ok(methods.includes("HEAD"), "asked the server for its offset after the drop");
+      const job = await c.jobs.waitFor(jobId, { waitSeconds: 10 });
+      assert.equal(job.file.size, clipBlob.size);
+      assert.equal((await client().jobs.list({ limit: 100 })).jobs.length, before + 1);
+    } finally {
+      await proxy.close();
+    }
   });
 
   test("recoverPending after a crash finds the job the server made, and resumes an unfinished upload", async () => {
