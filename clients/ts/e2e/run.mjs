@@ -91,12 +91,15 @@ try {
   const polls = [];
   page.on("request", (r) => r.url().includes("/api/results/job/") && polls.push(Date.now()));
 
-  // Keep the worker busy (one slot, a 3 s job) so the app's job stays unfinished while the page is hidden.
-  const busy = new FormData();
-  busy.append("video", new Blob([await (await import("node:fs/promises")).readFile(clip)]), "busy.mp4");
-  busy.append("analyzer", "reelq.testing.analyzers:slow");
-  const b = await fetch(`${server.url}/api/upload`, { method: "POST", body: busy, headers: { Authorization: `Bearer ${server.token}` } });
-  assert.equal(b.status, 202);
+  // Keep the worker busy (one slot, two 3 s jobs) so the app's job stays unfinished while the page is hidden.
+  const clipBytes = await (await import("node:fs/promises")).readFile(clip);
+  for (const [i, name] of ["busy-1.mp4", "busy-2.mp4"].entries()) {
+    const busy = new FormData();
+    busy.append("video", new Blob([clipBytes, new Uint8Array(i + 1)]), name);
+    busy.append("analyzer", "reelq.testing.analyzers:slow");
+    const b = await fetch(`${server.url}/api/upload`, { method: "POST", body: busy, headers: { Authorization: `Bearer ${server.token}` } });
+    assert.equal(b.status, 202);
+  }
 
   await page.goto(appUrl);
   await page.getByTestId("pick").waitFor({ timeout: 60_000 });
