@@ -24,7 +24,12 @@ if (!chromium) {
 const t0 = Date.now();
 const step = (msg) => console.log(`e2e [${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 
-// 1. the web build (small PATCHes so the progress bar moves on a short clip)
+// 1. the web build (small PATCHes so the progress bar moves on a short clip); Metro's web build takes
+//    @reelq/client from its dist/ (the react-native condition, i.e. the sources, is for native builds)
+if (!existsSync(resolve(here, "../packages/client/dist/esm/index.js"))) {
+  step("building @reelq/client");
+  execFileSync("node", ["scripts/build.mjs"], { cwd: resolve(here, "../packages/client"), stdio: "inherit" });
+}
 if (!process.env.REELQ_E2E_SKIP_EXPORT) {
   step("npx expo export -p web");
   const r = spawnSync("npx", ["expo", "export", "-p", "web", "--output-dir", "dist"], {
