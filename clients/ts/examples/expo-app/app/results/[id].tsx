@@ -1,0 +1,105 @@
+// Results: poster, scene thumbnails and key figures of the default `video` analysis; errors in words.
+import { Pressable, ScrollView, Text, View } from "react-native";
+import { useLocalSearchParams, useRouter } from "expo-router";
+import { useJob, useReelq } from "@reelq/client/react";
+import { isTerminal, type Thumbnail } from "@reelq/client";
+import { ArtifactImage, ProgressBar, StatusText, describeError, styles } from "../../src/ui";
+
+type VideoResult = {
+  metadata?: { duration?: number; video?: { codec?: string; display_width?: number; display_height?: number; frame_rate?: number } };
+  integrity?: { status?: string };
+  quality?: { sharpness?: { median?: number; blurry?: boolean }; loudness?: { integrated_lufs?: number } };
+  scenes?: { index: number; start: number; end: number; thumbnail?: Thumbnail }[];
+  thumbnails?: { poster?: Thumbnail };
+};
+
+function Figure({ label, value }: { label: string; value: string | number | undefined | null }) {
+  if (value === undefined || value === null || value === "") return null;
+  return (
+    <View style={{ minWidth: 130 }}>
+      <Text style={styles.label}>{label}</Text>
+      <Text style={styles.text}>{value}</Text>
+    </View>
+  );
+}
+
+export default function ResultsScreen() {
+  const { id } = useLocalSearchParams<{ id: string }>();
+  const { client } = useReelq();
+  const router = useRouter();
+  const { job, error } = useJob(id);
+  if (error && !job) return <Text style={[styles.screen, styles.text]}>{describeError(error)}</Text>;
+  if (!job) return <Text style={[styles.screen, styles.text]}>Loading…</Text>;
+  const r = (job.result ?? {}) as VideoResult;
+  const v = r.metadata?.video;
+  const poster = r.thumbnails?.poster;
+  return (
+    <ScrollView contentContainerStyle={styles.screen} testID="results">
+      <View style={styles.card}>
+        <Text style={styles.h1}>{job.file.name}</Text>
+        <View style={styles.row}>
+          <StatusText status={job.status} />
+          <Text style={styles.label} testID="results-job-id">
+            {job.job_id}
+          </Text>
+        </View>
+        {!isTerminal(job.status) && <ProgressBar value={job.progress} />}
+        {job.status === "failed" && job.error && (
+          <Text style={[styles.text, { color: "#b42318" }]}>
+            The analysis failed: {job.error.message}
+            {job.error.retryable ? " It can be retried." : ""}
+          </Text>
+        )}
+        {job.status === "cancelled" && <Text style={styles.text}>This job was cancelled.</Text>}
+        <View style={styles.row}>
+          {!isTerminal(job.status) && (
+            <Pressable style={styles.button} onPress={() => void client.jobs.cancel(job.job_id)}>
+              <Text style={styles.buttonText}>Cancel</Text>
+            </Pressable>
+          )}
+          {(job.status === "failed" || job.status === "cancelled") && (
+            <Pressable style={styles.button} onPress={() => void client.jobs.retry(job.job_id)}>
+              <Text style={styles.buttonText}>Retry</Text>
+            </Pressable>
+          )}
+          {isTerminal(job.status) && (
+            <Pressable style={[styles.button, { backgroundColor: "#b42318" }]} onPress={() => void client.jobs.delete(job.job_id).then(() => router.replace("/jobs"))}>
+              <Text style={styles.buttonText}>Delete</Text>
+            </Pressable>
+          )}
+        </View>
+      </View>
+      {poster && (
+        <View style={styles.card}>
+          <ArtifactImage testID="poster" path={poster.url} style={{ width: "100%", aspectRatio: (poster.width ?? 16) / (poster.height ?? 9), borderRadius: 8 }} />
+        </View>
+      )}
+      {job.status === "completed" && (
+        <View style={[styles.card, styles.row, { gap: 16 }]} testID="figures">
+          <Figure label="Duration" value={r.metadata?.duration != null ? `${r.metadata.duration.toFixed(1)} s` : null} />
+          <Figure label="Resolution" value={v?.display_width ? `${v.display_width}×${v.display_height}` : null} />
+          <Figure label="Frame rate" value={v?.frame_rate ? `${v.frame_rate} fps` : null} />
+          <Figure label="Codec" value={v?.codec} />
+          <Figure label="Integrity" value={r.integrity?.status} />
+          <Figure label="Sharpness" value={r.quality?.sharpness?.median != null ? `${r.quality.sharpness.median}${r.quality.sharpness.blurry ? " (blurry)" : ""}` : null} />
+          <Figure label="Loudness" value={r.quality?.loudness?.integrated_lufs != null ? `${r.quality.loudness.integrated_lufs} LUFS` : null} />
+          <Figure label="Scenes" value={r.scenes?.length} />
+        </View>
+      )}
+      {r.scenes && r.scenes.length > 0 && (
+        <View style={[styles.card, styles.row]}>
+          {r.scenes.map((s) =>
+            s.thumbnail ? (
+              <View key={s.index} style={{ gap: 4 }}>
+                <ArtifactImage path={s.thumbnail.url} style={{ width: 120, height: 90, borderRadius: 6 }} />
+                <Text style={styles.label}>
+                  {s.start.toFixed(1)}–{s.end.toFixed(1)} s
+                </Text>
+              </View>
+            ) : null,
+          )}
+        </View>
+      )}
+    </ScrollView>
+  );
+}

@@ -1,0 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { genPath, generatedTypes } from "./openapi.mjs";
+
+writeFileSync(genPath, await generatedTypes());
+console.log(`wrote ${genPath}`);

@@ -1,0 +1,97 @@
+/**
+ * The resume store: what must survive an app kill so an upload continues where it stopped and its job is
+ * found again. It sits on any async key-value storage (AsyncStorage, localStorage, a file, memory).
+ */
+
+export interface KeyValueStorage {
+  getItem(key: string): Promise<string | null> | string | null;
+  setItem(key: string, value: string): Promise<void> | void;
+  removeItem(key: string): Promise<void> | void;
+}
+
+/** One upload in flight, or one job not yet seen finished. */
+export interface PendingUpload {
+  /** Identifies the file (name, size, date, or a hash of its first bytes) plus the server. */
+  fingerprint: string;
+  /** The tus upload URL once created. */
+  uploadUrl?: string;
+  /** Bytes the server confirmed. */
+  offset: number;
+  size: number;
+  filename?: string;
+  /** A path or URI the app can open again after a restart (native files); absent for browser Files. */
+  fileUri?: string;
+  /** Set once the server created the job. */
+  jobId?: string;
+  /** For the multipart fallback: the same key returns the same job. */
+  idempotencyKey?: string;
+  /** Options of the upload, to resume it with the same metadata. */
+  pushToken?: string;
+  metadata?: Record<string, unknown>;
+  updatedAt: number;
+}
+
+export interface UploadStore {
+  get(fingerprint: string): Promise<PendingUpload | undefined>;
+  set(record: PendingUpload): Promise<void>;
+  remove(fingerprint: string): Promise<void>;
+  list(): Promise<PendingUpload[]>;
+}
+
+/** Storage in memory (a `Map`): tests, or a process that never restarts. */
+export function memoryStorage(initial?: Map<string, string>): KeyValueStorage & { data: Map<string, string> } {
+  const data = initial ?? new Map<string, string>();
+  return {
+    data,
+    getItem: (k) => data.get(k) ?? null,
+    setItem: (k, v) => void data.set(k, v),
+    removeItem: (k) => void data.delete(k),
+  };
+}
+
+/** `window.localStorage` when there is one (browsers), else memory. */
+export function browserStorage(): KeyValueStorage {
+  const ls = (globalThis as { localStorage?: Storage }).localStorage;
+  return ls ?? memoryStorage();
+}
+
+/**
+ * An UploadStore that keeps all records as one JSON value under `key`. Writes of one store object are
+ * serialised so two uploads finishing at once do not lose each other's record.
+ */
+export function createUploadStore(storage: KeyValueStorage, key = "reelq:uploads"): UploadStore {
+  let chain: Promise<unknown> = Promise.resolve();
+  const read = async (): Promise<Record<string, PendingUpload>> => {
+    const raw = await storage.getItem(key);
+    if (!raw) return {};
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      return parsed && typeof parsed === "object" ? (parsed as Record<string, PendingUpload>) : {};
+    } catch {
+      return {};
+    }
+  };
+  const update = <T>(fn: (all: Record<string, PendingUpload>) => T): Promise<T> => {
+    const next = chain.then(async () => {
+      const all = await read();
+      const out = fn(all);
+      if (Object.keys(all).length) await storage.setItem(key, JSON.stringify(all));
+      else await storage.removeItem(key);
+      return out;
+    });
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    get: async (fp) => {
+      await chain;
+      return (await read())[fp];
+    },
+    set: (record) => update((all) => void (all[record.fingerprint] = { ...record, updatedAt: Date.now() })),
+    remove: (fp) => update((all) => void delete all[fp]),
+    list: async () => {
+      await chain;
+      return Object.values(await read());
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * How one tus PATCH (one chunk) is sent. fetch in Node and browsers, XHR in browsers when byte-level
+ * progress matters, native upload tasks on Expo (see `@reelq/client/expo`).
+ */
+
+import { AbortError, NetworkError, TimeoutError } from "./errors.js";
+import type { Http } from "./http.js";
+import type { UploadSource } from "./source.js";
+
+export interface PatchRequest {
+  url: string;
+  /** Including Authorization, Tus-Resumable, Upload-Offset and Content-Type. */
+  headers: Record<string, string>;
+  source: UploadSource;
+  start: number;
+  end: number;
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** Bytes of this chunk sent so far. */
+  onProgress?: (sent: number) => void;
+}
+
+export interface PatchResponse {
+  status: number;
+  header(name: string): string | null;
+  body?: string;
+}
+
+export interface UploadTransport {
+  patch(req: PatchRequest): Promise<PatchResponse>;
+}
+
+/** PATCH with `fetch` and a Blob slice as body (progress per chunk). */
+export function fetchTransport(http: Http): UploadTransport {
+  return {
+    async patch(req) {
+      if (!req.source.slice) throw new TypeError("fetchTransport needs a Blob source");
+      const res = await http.once(req.url, {
+        method: "PATCH",
+        headers: req.headers,
+        body: req.source.slice(req.start, req.end),
+        signal: req.signal,
+        timeoutMs: req.timeoutMs,
+      });
+      const body = await res.text().catch(() => "");
+      req.onProgress?.(res.ok ? req.end - req.start : 0);
+      return { status: res.status, header: (n) => res.headers.get(n), body };
+    },
+  };
+}
+
+/** PATCH with XMLHttpRequest: progress while the bytes go out (browsers, React Native). */
+export function xhrTransport(): UploadTransport {
+  return {
+    patch(req) {
+      return new Promise<PatchResponse>((resolve, reject) => {
+        if (!req.source.slice) return reject(new TypeError("xhrTransport needs a Blob source"));
+        if (req.signal.aborted) return reject(new AbortError());
+        const xhr = new XMLHttpRequest();
+        xhr.open("PATCH", req.url);
+        for (const [k, v] of Object.entries(req.headers)) xhr.setRequestHeader(k, v);
+        xhr.timeout = req.timeoutMs;
+        xhr.upload.onprogress = (e) => req.onProgress?.(e.loaded);
+        const onAbort = (): void => xhr.abort();
+        req.signal.addEventListener("abort", onAbort, { once: true });
+        const settle = (fn: () => void): void => {
+          req.signal.removeEventListener("abort", onAbort);
+          fn();
+        };
+        xhr.onload = () =>
+          settle(() => resolve({ status: xhr.status, header: (n) => xhr.getResponseHeader(n), body: xhr.responseText }));
+        xhr.onerror = () => settle(() => reject(new NetworkError(`PATCH ${req.url} failed`)));
+        xhr.ontimeout = () => settle(() => reject(new TimeoutError()));
+        xhr.onabort = () => settle(() => reject(new AbortError()));
+        xhr.send(req.source.slice(req.start, req.end));
+      });
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// Starts a real `reelq serve` for the tests (temp data dir, free port, its own user) and makes clips.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, "../../../../..");
+
+function bin(name) {
+  const venv = process.env.REELQ_PYTHON ? dirname(process.env.REELQ_PYTHON) : join(repoRoot, ".venv/bin");
+  const p = join(venv, name);
+  if (!existsSync(p)) throw new Error(`${p} is missing: run ./dev test once (it creates .venv), or set REELQ_PYTHON`);
+  return p;
+}
+
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** A clip made by reelq's own test helper (ffmpeg), `seconds` long. */
+export function makeClip(path, seconds = 2.0) {
+  execFileSync(bin("python"), ["-c", `from reelq.testing import make_clip; make_clip(${JSON.stringify(path)}, seconds=${seconds})`], {
+    cwd: repoRoot,
+  });
+  return path;
+}
+
+export async function startReelq(extraEnv = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), "reelq-ts-"));
+  const port = await freePort();
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("REELQ_")));
+  Object.assign(env, {
+    REELQ_DATA_DIR: dataDir,
+    REELQ_PORT: String(port),
+    REELQ_HOST: "127.0.0.1",
+    REELQ_DISK_RESERVE_BYTES: "0",
+    REELQ_STATUS_CACHE_SECONDS: "0",
+    REELQ_WORKER_CONCURRENCY: "2",
+    REELQ_LOG_LEVEL: "warning",
+    ...extraEnv,
+  });
+  const users = {};
+  const createUser = (name) => {
+    const out = execFileSync(bin("reelq"), ["users", "create", name], { env, encoding: "utf8", cwd: dataDir, stdio: ["ignore", "pipe", "pipe"] });
+    return (users[name] = out.trim().split(/\s+/)[0]);
+  };
+  const token = createUser("alice");
+  const logPath = join(dataDir, "serve.log");
+  const { openSync } = await import("node:fs");
+  const log = openSync(logPath, "a");
+  const proc = spawn(bin("reelq"), ["serve"], { env, cwd: dataDir, stdio: ["ignore", log, log] });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`reelq serve exited:\n${readFileSync(logPath, "utf8")}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`reelq serve not ready:\n${readFileSync(logPath, "utf8")}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return {
+    url,
+    port,
+    token,
+    dataDir,
+    env,
+    createUser,
+    log: () => readFileSync(logPath, "utf8"),
+    async stop() {
+      proc.kill("SIGTERM");
+      await new Promise((r) => {
+        const t = setTimeout(() => (proc.kill("SIGKILL"), r()), 10_000);
+        proc.once("exit", () => (clearTimeout(t), r()));
+      });
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
