@@ -14,15 +14,22 @@ import typer
 import typer.core
 
 from reelq import __version__, cli_client, logs
-from reelq.config import Settings, get_settings
 from reelq.errors import ReelqError
 from reelq.ids import is_id
-from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
 from reelq.timeutil import rfc3339
 
 if TYPE_CHECKING:
+    from reelq.config import Settings
+    from reelq.jobs.models import Job
     from reelq.runtime import Runtime
+
+
+def get_settings() -> Settings:
+    """The settings, imported on first use: client commands (upload, results …) never need them."""
+    from reelq.config import get_settings as cached
+
+    return cached()
 
 
 def _flag_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
