@@ -76,7 +76,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A file the analyzer produced (thumbnails …) */
+        /** A file the analyzer produced (thumbnails …): with a token, or by the signed URL in the result */
         get: operations["get_artifact_api_jobs__job_id__artifacts__name__get"];
         put?: never;
         post?: never;
@@ -306,6 +306,39 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AudioTrack */
+        AudioTrack: {
+            /** Bit Rate */
+            bit_rate: number | null;
+            /** Channels */
+            channels: number;
+            /** Codec */
+            codec: string;
+            /** Layout */
+            layout: string | null;
+            /** Sample Rate */
+            sample_rate: number;
+        };
+        /** ContainerInfo */
+        ContainerInfo: {
+            /**
+             * Bit Rate
+             * @description bit/s
+             */
+            bit_rate: number | null;
+            /**
+             * Brand
+             * @description MP4/QuickTime major brand
+             */
+            brand: string | null;
+            /**
+             * Format
+             * @description FFmpeg demuxer name, e.g. `mov,mp4,m4a,3gp,3g2,mj2`
+             */
+            format: string;
+            /** Size Bytes */
+            size_bytes: number;
+        };
         /** DeviceIn */
         DeviceIn: {
             /**
@@ -344,30 +377,104 @@ export interface components {
             /** Push Token */
             push_token: string;
         };
-        /** ErrorInfo */
+        /**
+         * ErrorInfo
+         * @description Why a job failed, written for people; exception text stays in the server log.
+         */
         ErrorInfo: {
-            /** Code */
+            /**
+             * Code
+             * @description Stable snake_case code, e.g. unreadable_media
+             */
             code: string;
-            /** Message */
+            /**
+             * Message
+             * @description A plain sentence that can be shown to the user
+             */
             message: string;
-            /** Retryable */
+            /**
+             * Retryable
+             * @description Whether POST /api/jobs/{job_id}/retry may succeed
+             */
             retryable: boolean;
+        };
+        /** Exposure */
+        Exposure: {
+            /** Clipped Fraction */
+            clipped_fraction: number | null;
+            /** Clipped Highlights */
+            clipped_highlights: boolean;
+            /** Dark Fraction */
+            dark_fraction: number | null;
+            /** Mean Brightness */
+            mean_brightness: number | null;
+            /** Too Dark */
+            too_dark: boolean;
         };
         /** FileInfo */
         FileInfo: {
-            /** Content Type */
+            /**
+             * Content Type
+             * @description Judged from the bytes, e.g. video/mp4
+             */
             content_type: string;
-            /** Name */
+            /**
+             * Name
+             * @description The uploaded file's name, sanitized
+             */
             name: string;
-            /** Sha256 */
+            /**
+             * Sha256
+             * @description Hex SHA-256 of the stored bytes
+             */
             sha256: string;
-            /** Size */
+            /**
+             * Size
+             * @description Bytes
+             */
             size: number;
         };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
+        /** Integrity */
+        Integrity: {
+            /** Audio Decode Errors */
+            audio_decode_errors: number;
+            /** Declared Duration */
+            declared_duration: number | null;
+            /** Decoded Duration */
+            decoded_duration: number | null;
+            /** Demux Error */
+            demux_error: string | null;
+            /** Error Times */
+            error_times: number[];
+            /** Frames Decoded */
+            frames_decoded: number;
+            /** Jump Times */
+            jump_times: number[];
+            /** Missing Seconds */
+            missing_seconds: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "partial" | "corrupt";
+            /**
+             * Timestamp Jumps
+             * @description frames left out: their timestamp leapt by over an hour
+             */
+            timestamp_jumps: number;
+            /** Truncated */
+            truncated: boolean;
+            /** Video Decode Errors */
+            video_decode_errors: number;
+        };
+        /**
+         * JobAction
+         * @description The answer to cancel and retry: the job's status after the request.
+         */
+        JobAction: {
+            /** Job Id */
+            job_id: string;
+            status: components["schemas"]["JobStatus"];
         };
         /** JobList */
         JobList: {
@@ -382,31 +489,75 @@ export interface components {
             analyzer: string;
             /** Attempts */
             attempts: number;
-            /** Created At */
+            /**
+             * Created At
+             * @description RFC 3339 UTC
+             */
             created_at: string;
+            /** @description Set when status is failed, else null */
             error: components["schemas"]["ErrorInfo"] | null;
             file: components["schemas"]["FileInfo"];
-            /** Finished At */
+            /**
+             * Finished At
+             * @description RFC 3339 UTC
+             */
             finished_at: string | null;
             /** Job Id */
             job_id: string;
-            /** Metadata */
+            /**
+             * Metadata
+             * @description The JSON object sent with the upload
+             */
             metadata: {
                 [key: string]: unknown;
             };
-            /** Progress */
+            /**
+             * Progress
+             * @description 0..1; 1 once completed
+             */
             progress: number;
             /** Result */
-            result?: {
+            result?: components["schemas"]["VideoResult"] | components["schemas"]["ProbeResult"] | {
                 [key: string]: unknown;
             } | null;
-            /** Started At */
-            started_at: string | null;
             /**
-             * Status
-             * @description queued | processing | completed | failed | cancelled
+             * Started At
+             * @description RFC 3339 UTC
              */
-            status: string;
+            started_at: string | null;
+            status: components["schemas"]["JobStatus"];
+        };
+        /**
+         * JobStatus
+         * @enum {string}
+         */
+        JobStatus: "queued" | "processing" | "completed" | "failed" | "cancelled";
+        /** Loudness */
+        Loudness: {
+            /** Integrated Lufs */
+            integrated_lufs: number | null;
+            /** Loudness Range Lu */
+            loudness_range_lu: number | null;
+            /** Peak Dbfs */
+            peak_dbfs: number | null;
+        };
+        /**
+         * MediaMetadata
+         * @description What the file says about itself; the same object from `video` and `probe`.
+         */
+        MediaMetadata: {
+            /** @description first audio track; null without one */
+            audio: components["schemas"]["AudioTrack"] | null;
+            container: components["schemas"]["ContainerInfo"];
+            /** Creation Time */
+            creation_time: string | null;
+            device: components["schemas"]["RecordingDevice"] | null;
+            /**
+             * Duration
+             * @description what the container declares (longest stream), s
+             */
+            duration: number | null;
+            video: components["schemas"]["VideoTrack"];
         };
         /** NotificationError */
         NotificationError: {
@@ -464,11 +615,38 @@ export interface components {
              */
             ticket_id: string | null;
         };
-        /** Problem */
+        /** ProbeAnalyzer */
+        ProbeAnalyzer: {
+            /**
+             * Name
+             * @constant
+             */
+            name: "probe";
+            /** Version */
+            version: string;
+        };
+        /**
+         * ProbeResult
+         * @description The result of the builtin `probe` analyzer: the file's metadata only.
+         */
+        ProbeResult: {
+            analyzer: components["schemas"]["ProbeAnalyzer"];
+            metadata: components["schemas"]["MediaMetadata"];
+        };
+        /**
+         * Problem
+         * @description RFC 9457 problem details, sent as application/problem+json.
+         */
         Problem: {
-            /** Code */
+            /**
+             * Code
+             * @description Stable snake_case code to branch on
+             */
             code: string;
-            /** Detail */
+            /**
+             * Detail
+             * @description A sentence for people; never internal exception text
+             */
             detail: string;
             /** Status */
             status: number;
@@ -477,27 +655,231 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** Quality */
+        Quality: {
+            exposure: components["schemas"]["Exposure"];
+            loudness: components["schemas"]["Loudness"] | null;
+            shake: components["schemas"]["Shake"] | null;
+            sharpness: components["schemas"]["Sharpness"] | null;
+        };
+        /** Readiness */
+        Readiness: {
+            /**
+             * Checks
+             * @description database, queue, workers: ok, unknown or failing: <reason>
+             */
+            checks: {
+                [key: string]: string;
+            };
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "unavailable";
+        };
+        /** RecordingDevice */
+        RecordingDevice: {
+            /** Make */
+            make: string | null;
+            /** Model */
+            model: string | null;
+            /** Software */
+            software: string | null;
+        };
+        /** Scene */
+        Scene: {
+            /** End */
+            end: number;
+            /** Index */
+            index: number;
+            /** Start */
+            start: number;
+            thumbnail: components["schemas"]["Thumbnail"] | null;
+        };
+        /** Shake */
+        Shake: {
+            /** Jitter Percent */
+            jitter_percent: number;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "steady" | "moderate" | "shaky";
+            /** Samples */
+            samples: number;
+        };
+        /** SharpFrame */
+        SharpFrame: {
+            /** Score */
+            score: number;
+            /** Time */
+            time: number;
+        };
+        /** Sharpness */
+        Sharpness: {
+            /** Blurry */
+            blurry: boolean;
+            /** Max */
+            max: number;
+            /** Median */
+            median: number;
+            /** Min */
+            min: number;
+            /** Samples */
+            samples: number;
+            /** Sharpest */
+            sharpest: components["schemas"]["SharpFrame"][];
+        };
+        /** Span */
+        Span: {
+            /** End */
+            end: number;
+            /** Start */
+            start: number;
+        };
+        /** Thumbnail */
+        Thumbnail: {
+            /** Height */
+            height: number;
+            /** Name */
+            name: string;
+            /** Time */
+            time: number;
+            /** Url */
+            url: string;
+            /** Width */
+            width: number;
+        };
+        /** Thumbnails */
+        Thumbnails: {
+            poster: components["schemas"]["Thumbnail"] | null;
+            /** Scenes */
+            scenes: components["schemas"]["Thumbnail"][];
+        };
+        /** Timelines */
+        Timelines: {
+            /** Brightness */
+            brightness: (number | null)[];
+            /**
+             * Loudness
+             * @description dBFS per bin; null without audio
+             */
+            loudness: (number | null)[] | null;
+            /** Motion */
+            motion: (number | null)[];
+            /**
+             * Start
+             * @description time where bin 0 begins, s (0 unless the clip starts over an hour in)
+             */
+            start: number;
+            /**
+             * Step
+             * @description bin width, s (0.5, wider for clips over an hour)
+             */
+            step: number;
+        };
         /** UploadAccepted */
         UploadAccepted: {
             /** Job Id */
             job_id: string;
-            /** Status */
-            status: string;
-            /** Status Url */
+            status: components["schemas"]["JobStatus"];
+            /**
+             * Status Url
+             * @description GET it for status and results (also in the Location header)
+             */
             status_url: string;
         };
-        /** ValidationError */
-        ValidationError: {
-            /** Context */
-            ctx?: Record<string, never>;
-            /** Input */
-            input?: unknown;
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
+        /** VideoAnalyzer */
+        VideoAnalyzer: {
+            /**
+             * Name
+             * @constant
+             */
+            name: "video";
+            /** Version */
+            version: string;
+        };
+        /**
+         * VideoResult
+         * @description The result of the builtin `video` analyzer (docs/analysis.md).
+         */
+        VideoResult: {
+            analyzer: components["schemas"]["VideoAnalyzer"];
+            /** Cuts */
+            cuts: number[];
+            integrity: components["schemas"]["Integrity"];
+            metadata: components["schemas"]["MediaMetadata"];
+            quality: components["schemas"]["Quality"];
+            /** Scenes */
+            scenes: components["schemas"]["Scene"][];
+            /** Silent Segments */
+            silent_segments: components["schemas"]["Span"][];
+            /** Still Segments */
+            still_segments: components["schemas"]["Span"][];
+            /**
+             * Summary
+             * @description one line for people, e.g. "6.0 s · 1920×1080 · 3 scenes · steady"
+             */
+            summary: string;
+            thumbnails: components["schemas"]["Thumbnails"];
+            timelines: components["schemas"]["Timelines"];
+        };
+        /** VideoTrack */
+        VideoTrack: {
+            /** Bit Depth */
+            bit_depth: number | null;
+            /** Bit Rate */
+            bit_rate: number | null;
+            /** Codec */
+            codec: string;
+            /** Coded Height */
+            coded_height: number;
+            /** Coded Width */
+            coded_width: number;
+            /** Color Primaries */
+            color_primaries: string | null;
+            /** Color Transfer */
+            color_transfer: string | null;
+            /** Declared Frame Rate */
+            declared_frame_rate: number | null;
+            /**
+             * Display Height
+             * @description height after rotation
+             */
+            display_height: number;
+            /**
+             * Display Width
+             * @description width after rotation
+             */
+            display_width: number;
+            /**
+             * Duration
+             * @description what the video stream declares, s
+             */
+            duration: number | null;
+            /**
+             * Frame Rate
+             * @description measured from every frame's timestamp; null from `probe`
+             */
+            frame_rate: number | null;
+            /** Frames Declared */
+            frames_declared: number | null;
+            /** Hdr */
+            hdr: ("hlg" | "pq") | null;
+            /** Pix Fmt */
+            pix_fmt: string | null;
+            /** Profile */
+            profile: string | null;
+            /**
+             * Rotation
+             * @description display rotation in degrees: 0, 90, -90 or 180
+             */
+            rotation: number;
+            /**
+             * Variable Frame Rate
+             * @description null from `probe`, which does not read every frame
+             */
+            variable_frame_rate: boolean | null;
         };
         /** WebhookIn */
         WebhookIn: {
@@ -565,10 +947,12 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -577,7 +961,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -619,16 +1014,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid token */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -637,16 +1034,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -669,13 +1068,24 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or invalid token */
-            401: {
+            /** @description The request is not valid (parameters or body) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -684,16 +1094,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -722,13 +1134,24 @@ export interface operations {
                     "application/json": components["schemas"]["JobList"];
                 };
             };
-            /** @description Missing or invalid token */
-            401: {
+            /** @description The request is not valid (parameters or body) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -737,16 +1160,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -769,13 +1194,24 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or invalid token */
-            401: {
+            /** @description The request is not valid (parameters or body) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -784,23 +1220,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
     };
     get_artifact_api_jobs__job_id__artifacts__name__get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Expiry of a signed URL (unix time) */
+                exp?: number | null;
+                /** @description Signature of a signed URL */
+                sig?: string | null;
+            };
             header?: never;
             path: {
                 job_id: string;
@@ -810,22 +1253,42 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The file (JPEG for thumbnails and the poster) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "*/*": string;
+                };
+            };
+            /** @description The request is not valid (parameters or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid token */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The signed URL has expired or was altered (bad_signature) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -834,16 +1297,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -859,24 +1324,33 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Accepted; the job's status now */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["JobAction"];
+                };
+            };
+            /** @description The request is not valid (parameters or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid token */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -885,16 +1359,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The job has already ended (job_finished) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -910,20 +1395,33 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description `event: status` per change, then one `event: end`; `: keep-alive` comments */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/event-stream": string;
+                };
             };
-            /** @description Missing or invalid token */
-            401: {
+            /** @description The request is not valid (parameters or body) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -932,16 +1430,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Too many open event streams and long polls */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -966,13 +1475,24 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationList"];
                 };
             };
-            /** @description Missing or invalid token */
-            401: {
+            /** @description The request is not valid (parameters or body) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -981,16 +1501,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1006,24 +1528,33 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Accepted; the job's status now */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["JobAction"];
+                };
+            };
+            /** @description The request is not valid (parameters or body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid token */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -1032,16 +1563,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Only a failed or cancelled job can run again */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1049,10 +1591,15 @@ export interface operations {
     get_result_api_results_job__job_id__get: {
         parameters: {
             query?: {
-                /** @description Hold until the job changes, at most N s */
+                /** @description With `wait`: `change` answers at the first change, `done` when the job has ended */
+                until?: "change" | "done";
+                /** @description Hold the answer up to N s until the job changes (see `until`); held at most REELQ_MAX_WAIT_SECONDS (default 60), larger values are clamped to it */
                 wait?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The ETag of the last answer: 304 while nothing changed */
+                "If-None-Match"?: string;
+            };
             path: {
                 job_id: string;
             };
@@ -1063,19 +1610,43 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description Tag of this state; send it back in If-None-Match */
+                    ETag: string;
+                    /** @description Present while the job is not finished */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["JobOut"];
                 };
             };
-            /** @description Missing or invalid token */
-            401: {
+            /** @description Not modified: If-None-Match names the current state */
+            304: {
+                headers: {
+                    /** @description Tag of the current state */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (parameters or body) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -1084,16 +1655,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Too many open event streams and long polls */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1110,11 +1692,21 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
-                    /** @description analyzer name; default from settings */
-                    analyzer?: string;
-                    /** @description JSON object kept with the job */
+                    /**
+                     * @description Analyzer to run; the server's default when absent
+                     * @default video
+                     * @enum {string}
+                     */
+                    analyzer?: "probe" | "video";
+                    /**
+                     * @description JSON object kept with the job and echoed back
+                     * @default {}
+                     */
                     metadata?: string;
-                    /** @description Expo push token of this device */
+                    /**
+                     * @description Expo push token of this device (ExponentPushToken[…]); empty: none
+                     * @default
+                     */
                     push_token?: string;
                     /**
                      * Format: binary
@@ -1128,6 +1720,10 @@ export interface operations {
             /** @description Idempotent replay: the job this key created */
             200: {
                 headers: {
+                    /** @description The job's status URL */
+                    Location: string;
+                    /** @description Seconds before the first poll */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1137,6 +1733,10 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
+                    /** @description The job's status URL */
+                    Location: string;
+                    /** @description Seconds before the first poll */
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1149,16 +1749,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid token */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -1167,7 +1769,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body stopped arriving (REELQ_UPLOAD_IDLE_SECONDS) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Idempotency-Key reused with another file */
@@ -1176,7 +1787,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Request Entity Too Large */
@@ -1185,7 +1796,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unsupported Media Type */
@@ -1194,16 +1805,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description Too many uploads at once for this user (too_many_uploads) */
+            429: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Insufficient Storage */
@@ -1212,7 +1836,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1220,90 +1844,167 @@ export interface operations {
     tus_create_api_uploads__post: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The protocol version; 412 otherwise */
+                "Tus-Resumable": "1.0.0";
+                /** @description `<algorithm> <base64 digest>` of this chunk; algorithms: sha1, sha256, md5 */
+                "Upload-Checksum"?: string;
+                /** @description Total size of the file in bytes */
+                "Upload-Length": number;
+                /** @description Comma list of `key base64(value)`; keys: filename, filetype, push_token, analyzer, metadata */
+                "Upload-Metadata"?: string;
+            };
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description creation-with-upload: the first bytes */
+        requestBody?: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
         responses: {
-            /** @description Successful Response */
+            /** @description Created; Location names the upload */
             201: {
+                headers: {
+                    /** @description URL of the new upload */
+                    Location: string;
+                    /** @description The protocol version */
+                    "Tus-Resumable": "1.0.0";
+                    /** @description When an unfinished upload is removed (HTTP date) */
+                    "Upload-Expires"?: string;
+                    /** @description The job made from the upload, once every byte is stored */
+                    "Upload-Job-Id"?: string;
+                    /** @description The stored offset */
+                    "Upload-Offset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A header is missing or malformed (the code names it) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid token */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No such upload (or another user's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Upload-Offset does not match */
+            /** @description Upload-Offset does not match, or the upload is finished */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The upload expired, was terminated, or was not a video */
             410: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Unsupported Tus-Resumable version */
             412: {
                 headers: {
+                    /** @description Versions this server speaks */
+                    "Tus-Version": string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Upload-Length over Tus-Max-Size, body past Upload-Length, or per-user bytes limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Wrong Content-Type, or the bytes are not a video container */
+            /** @description Content-Type is not application/offset+octet-stream, or the bytes are not a video container */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Another PATCH is writing this upload; retry */
             423: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Too many unfinished uploads for this user */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Upload-Checksum mismatch; the chunk was discarded */
             460: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is low on disk space */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1316,9 +2017,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description What this server supports */
             204: {
                 headers: {
+                    /** @description sha1,sha256,md5 */
+                    "Tus-Checksum-Algorithm": string;
+                    /** @description creation,creation-with-upload,expiration,checksum,termination */
+                    "Tus-Extension": string;
+                    /** @description Largest Upload-Length in bytes */
+                    "Tus-Max-Size": number;
+                    /** @description The protocol version */
+                    "Tus-Resumable": "1.0.0";
+                    /** @description 1.0.0 */
+                    "Tus-Version": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1328,77 +2039,126 @@ export interface operations {
     tus_override_api_uploads__upload_id__post: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The protocol version; 412 otherwise */
+                "Tus-Resumable": "1.0.0";
+                /** @description `<algorithm> <base64 digest>` of this chunk; algorithms: sha1, sha256, md5 */
+                "Upload-Checksum"?: string;
+                /** @description Required with PATCH */
+                "Upload-Offset"?: number;
+                /** @description For clients that can send only POST */
+                "X-HTTP-Method-Override": "PATCH" | "DELETE";
+            };
             path: {
                 upload_id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description The PATCH body when overriding with PATCH */
+        requestBody?: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
         responses: {
-            /** @description Successful Response */
+            /** @description Stored (PATCH) or terminated (DELETE) */
             204: {
                 headers: {
+                    /** @description The protocol version */
+                    "Tus-Resumable": "1.0.0";
+                    /** @description When an unfinished upload is removed (HTTP date) */
+                    "Upload-Expires"?: string;
+                    /** @description The job made from the upload, once every byte is stored */
+                    "Upload-Job-Id"?: string;
+                    /** @description The stored offset */
+                    "Upload-Offset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Missing or invalid token */
-            401: {
+            /** @description A header is missing or malformed (the code names it) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No such upload (or another user's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Upload-Offset does not match */
+            /** @description X-HTTP-Method-Override names neither PATCH nor DELETE */
+            405: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Upload-Offset does not match, or the upload is finished */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The upload expired, was terminated, or was not a video */
             410: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Unsupported Tus-Resumable version */
             412: {
                 headers: {
+                    /** @description Versions this server speaks */
+                    "Tus-Version": string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Upload-Length over Tus-Max-Size, body past Upload-Length, or per-user bytes limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Wrong Content-Type, or the bytes are not a video container */
+            /** @description Content-Type is not application/offset+octet-stream, or the bytes are not a video container */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Another PATCH is writing this upload; retry */
@@ -1406,28 +2166,59 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Too many unfinished uploads for this user */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Upload-Checksum mismatch; the chunk was discarded */
             460: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is low on disk space */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     tus_delete_api_uploads__upload_id__delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The protocol version; 412 otherwise */
+                "Tus-Resumable": "1.0.0";
+            };
             path: {
                 upload_id: string;
             };
@@ -1435,69 +2226,89 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Terminated */
             204: {
                 headers: {
+                    /** @description The protocol version */
+                    "Tus-Resumable": "1.0.0";
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Missing or invalid token */
-            401: {
+            /** @description A header is missing or malformed (the code names it) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No such upload (or another user's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Upload-Offset does not match */
+            /** @description Upload-Offset does not match, or the upload is finished */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The upload expired, was terminated, or was not a video */
             410: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Unsupported Tus-Resumable version */
             412: {
                 headers: {
+                    /** @description Versions this server speaks */
+                    "Tus-Version": string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Upload-Length over Tus-Max-Size, body past Upload-Length, or per-user bytes limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Wrong Content-Type, or the bytes are not a video container */
+            /** @description Content-Type is not application/offset+octet-stream, or the bytes are not a video container */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Another PATCH is writing this upload; retry */
@@ -1505,28 +2316,59 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Too many unfinished uploads for this user */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Upload-Checksum mismatch; the chunk was discarded */
             460: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is low on disk space */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     tus_head_api_uploads__upload_id__head: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The protocol version; 412 otherwise */
+                "Tus-Resumable": "1.0.0";
+            };
             path: {
                 upload_id: string;
             };
@@ -1534,71 +2376,101 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description The stored offset; Upload-Job-Id once finished */
             200: {
+                headers: {
+                    /** @description no-store */
+                    "Cache-Control": string;
+                    /** @description The protocol version */
+                    "Tus-Resumable": "1.0.0";
+                    /** @description When an unfinished upload is removed (HTTP date) */
+                    "Upload-Expires"?: string;
+                    /** @description The job made from the upload, once every byte is stored */
+                    "Upload-Job-Id"?: string;
+                    /** @description Total size in bytes */
+                    "Upload-Length": number;
+                    /** @description As sent at creation */
+                    "Upload-Metadata"?: string;
+                    /** @description The stored offset */
+                    "Upload-Offset": number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A header is missing or malformed (the code names it) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid token */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No such upload (or another user's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Upload-Offset does not match */
+            /** @description Upload-Offset does not match, or the upload is finished */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The upload expired, was terminated, or was not a video */
             410: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Unsupported Tus-Resumable version */
             412: {
                 headers: {
+                    /** @description Versions this server speaks */
+                    "Tus-Version": string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Upload-Length over Tus-Max-Size, body past Upload-Length, or per-user bytes limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Wrong Content-Type, or the bytes are not a video container */
+            /** @description Content-Type is not application/offset+octet-stream, or the bytes are not a video container */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Another PATCH is writing this upload; retry */
@@ -1606,98 +2478,163 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Too many unfinished uploads for this user */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Upload-Checksum mismatch; the chunk was discarded */
             460: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is low on disk space */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
     tus_patch_api_uploads__upload_id__patch: {
         parameters: {
             query?: never;
-            header?: never;
+            header: {
+                /** @description The protocol version; 412 otherwise */
+                "Tus-Resumable": "1.0.0";
+                /** @description `<algorithm> <base64 digest>` of this chunk; algorithms: sha1, sha256, md5 */
+                "Upload-Checksum"?: string;
+                /** @description Where this chunk starts: the stored offset */
+                "Upload-Offset": number;
+            };
             path: {
                 upload_id: string;
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
         responses: {
-            /** @description Successful Response */
+            /** @description Stored */
             204: {
                 headers: {
+                    /** @description The protocol version */
+                    "Tus-Resumable": "1.0.0";
+                    /** @description When an unfinished upload is removed (HTTP date) */
+                    "Upload-Expires"?: string;
+                    /** @description The job made from the upload, once every byte is stored */
+                    "Upload-Job-Id"?: string;
+                    /** @description The stored offset */
+                    "Upload-Offset": number;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Missing or invalid token */
-            401: {
+            /** @description A header is missing or malformed (the code names it) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description No such upload (or another user's) */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Upload-Offset does not match */
+            /** @description Upload-Offset does not match, or the upload is finished */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description The upload expired, was terminated, or was not a video */
             410: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Unsupported Tus-Resumable version */
             412: {
                 headers: {
+                    /** @description Versions this server speaks */
+                    "Tus-Version": string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Upload-Length over Tus-Max-Size, body past Upload-Length, or per-user bytes limit */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
-            /** @description Wrong Content-Type, or the bytes are not a video container */
+            /** @description Content-Type is not application/offset+octet-stream, or the bytes are not a video container */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Another PATCH is writing this upload; retry */
@@ -1705,21 +2642,49 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Too many unfinished uploads for this user */
             429: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Upload-Checksum mismatch; the chunk was discarded */
             460: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is low on disk space */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
         };
     };
@@ -1744,10 +2709,12 @@ export interface operations {
             /** @description Missing or invalid token */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -1756,7 +2723,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1789,16 +2767,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or invalid token */
             401: {
                 headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -1807,16 +2787,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1841,13 +2823,24 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookOut"];
                 };
             };
-            /** @description Missing or invalid token */
-            401: {
+            /** @description The request is not valid (parameters or body) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -1856,16 +2849,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1888,13 +2883,24 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or invalid token */
-            401: {
+            /** @description The request is not valid (parameters or body) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No such job for this user */
@@ -1903,16 +2909,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
-            422: {
+            /** @description The database is not answering; retry after Retry-After */
+            503: {
                 headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1948,13 +2956,22 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description Database, queue and a worker answer */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description A check fails; `checks` names it */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
         };
