@@ -67,6 +67,9 @@ def normalize(doc: dict[str, Any], settings: Settings) -> dict[str, Any]:
     _jobs(doc)
     _service(doc)
     _upload(doc, settings)
+    _op(doc, "/api/devices", "post")["responses"]["409"] = problem(
+        "The push token is registered to another account (push_token_in_use)"
+    )
     openapi_tus.document(doc)
     _links(doc)
     return doc
@@ -152,7 +155,21 @@ def _jobs(doc: dict[str, Any]) -> None:
     events = _op(doc, "/api/jobs/{job_id}/events", "get")
     events["responses"]["200"] = {
         "description": "`event: status` per change, then one `event: end`; `: keep-alive` comments",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "type": "object",
+                    "description": "One server-sent event; `data` is the job as JSON (without result and "
+                    'metadata), or `{"status": "deleted"}` in an `end` event',
+                    "properties": {
+                        "event": {"type": "string", "enum": ["status", "end"]},
+                        "data": {"type": "string"},
+                        "id": {"type": "string"},
+                        "retry": {"type": "integer"},
+                    },
+                }
+            }
+        },
     }
 
 

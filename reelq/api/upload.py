@@ -58,7 +58,11 @@ _UPLOAD_DOC = {
         **PROBLEMS,
         200: {"model": UploadAccepted, "description": "Idempotent replay: the job this key created"},
         400: {"model": Problem},
-        409: {"model": Problem, "description": "Idempotency-Key reused with another file"},
+        409: {
+            "model": Problem,
+            "description": "Idempotency-Key reused with another file (idempotency_key_reused), or the "
+            "push token is registered to another account (push_token_in_use)",
+        },
         413: {"model": Problem},
         415: {"model": Problem},
         507: {"model": Problem},

@@ -62,7 +62,9 @@ class UrlSigner:
 
     def valid(self, job_id: str, name: str, expires: int, signature: str) -> bool:
         """True for an unaltered signature; ``expired`` tells a stale one apart."""
-        return hmac.compare_digest(self.signature(job_id, name, expires), signature)
+        expected = self.signature(job_id, name, expires).encode()
+        # bytes: compare_digest refuses non-ASCII str, and a URL can carry anything
+        return hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass"))
 
     def expired(self, expires: int) -> bool:
         return expires <= self.clock()

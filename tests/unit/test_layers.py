@@ -2,7 +2,8 @@
 
 A module may import its own layer's packages and lower layers, never a higher one; the core and the base
 never import FastAPI or Starlette; and neither the packages nor the modules import each other in a circle.
-Every import counts, also one inside a function: a lazy import is still a dependency.
+Every import counts, also one inside a function: a lazy import is still a dependency. Only an import under
+``if TYPE_CHECKING:`` does not: it names a type for the checker and never runs.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ ROOT = Path(reelq.__file__).parent
 
 # Highest first. A unit is a top-level package or module of reelq.
 LAYERS: dict[str, set[str]] = {
-    "edge": {"api", "app", "cli", "doctor", "testing"},
+    "edge": {"api", "app", "cli", "cli_client", "client", "doctor", "serving", "testing"},
     "wiring": {"runtime"},
-    "core": {"jobs", "uploads", "notify", "queue", "worker", "auth", "metrics"},
+    "core": {"jobs", "uploads", "notify", "queue", "worker", "auth", "metrics", "embedded"},
     "base": {"analysis", "files", "db", "errors", "config", "ids", "logs", "cache", "timeutil", "__init__"},
 }
 RANK = {unit: rank for rank, units in enumerate(LAYERS.values()) for unit in units}
@@ -41,7 +42,17 @@ def imports_of(path: Path, module: str, modules: set[str]) -> set[str]:
     """What ``module`` imports: ``from p import m`` counts as ``p.m`` when that is a module, else ``p``."""
     found: set[str] = set()
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+    tree = ast.parse(path.read_text(), str(path))
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+        for stmt in node.body
+        for inner in ast.walk(stmt)
+    }
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
