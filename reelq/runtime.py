@@ -13,6 +13,7 @@ from huey.consumer import Consumer
 from sqlalchemy import Engine
 
 from reelq.analysis.registry import requestable
+from reelq.auth.jwt import verifier_of
 from reelq.auth.tokens import UserStore
 from reelq.config import Settings
 from reelq.db.engine import make_engine
@@ -76,7 +77,7 @@ class Runtime:
             settings,
             engine,
             store,
-            UserStore(engine, settings.auth_cache_seconds),
+            UserStore(engine, settings.auth_cache_seconds, verifier_of(settings)),
             layout,
             dispatcher,
             service,
