@@ -57,9 +57,10 @@ class LocalIssuer:
         from cryptography.hazmat.primitives import serialization
 
         public = self.keys[kid][1].public_key()
-        pem: bytes = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        return pem
+        pem: bytes = public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
+        return pem
 
     # -- tokens ------------------------------------------------------------------------------------
     def token(self, sub: str = "user-1", kid: str | None = None, ttl: float = 600, **claims: Any) -> str:
