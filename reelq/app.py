@@ -10,7 +10,20 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from reelq import __version__, logs
-from reelq.api import devices, errors, jobs, notifications, openapi, polling, service, tus, upload, webhooks
+from reelq.api import (
+    admin,
+    devices,
+    errors,
+    jobs,
+    notifications,
+    openapi,
+    polling,
+    service,
+    tus,
+    upload,
+    webhooks,
+)
+from reelq.api import limits as limits_api
 from reelq.api import metrics as metrics_api
 from reelq.config import Settings, get_settings
 from reelq.runtime import Runtime
@@ -61,5 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(devices.router)
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
+    app.include_router(admin.router)
+    limits_api.install(app)  # outermost: requests per second per token / client address
     openapi.install(app)
     return app

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from reelq.analysis.registry import requestable
 from reelq.auth.jwt import verifier_of
+from reelq.auth.limits import Limiter
 from reelq.auth.tokens import UserStore
 from reelq.config import Settings
 from reelq.db.engine import make_engine
@@ -52,6 +53,7 @@ class Runtime:
     deps: WorkerDeps | None = None
     tus: TusUploads = field(init=False)  # resumable uploads (see build_tus)
     notifier: Notifier | None = None
+    limiter: Limiter = field(init=False)  # quotas and rate limits (reelq/auth/limits.py)
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -84,6 +86,7 @@ class Runtime:
         )
         rt.tus = build_tus(settings, engine, layout, service, notifier)
         rt.notifier = notifier
+        rt.limiter = Limiter.build(settings, engine)
         return rt
 
     def start_upload_sweeper(self) -> Ticker:
