@@ -13,10 +13,11 @@ from starlette.concurrency import run_in_threadpool
 
 from reelq.api.deps import current_user, runtime_of
 from reelq.api.schemas import job_out
-from reelq.auth.accounts import Accounts
+from reelq.auth.accounts import Accounts, make_server_wide, server_wide_ids
 from reelq.auth.tokens import User
-from reelq.errors import JobNotFound, NotFound
+from reelq.errors import JobNotFound, NotFound, Unavailable
 from reelq.ids import is_id
+from reelq.notify.webhooks import WebhookStore, webhook_out
 from reelq.runtime import Runtime
 
 
@@ -132,3 +133,41 @@ async def get_job(job_id: str, request: Request) -> dict[str, Any]:
     if job is None:
         raise JobNotFound(f"no job {job_id[:64]!r}")
     return {**job_out(job), "user_id": job.user_id}
+
+
+# -- server-wide webhooks ---------------------------------------------------------------------------
+class ServerWebhookIn(BaseModel):
+    url: str = Field(description="https:// endpoint that receives every user's job events", max_length=2000)
+
+
+def _hooks(rt: Runtime) -> WebhookStore:
+    if rt.notifier is None:
+        raise Unavailable("notifications are not set up", code="notifications_unavailable")
+    return rt.notifier.webhooks
+
+
+@router.post("/webhooks", status_code=201, summary="A server-wide webhook: every user's job events")
+def create_server_webhook(
+    body: ServerWebhookIn, request: Request, admin: Annotated[User, Depends(admin_user)]
+) -> dict[str, Any]:
+    rt = runtime_of(request)
+    hook = _hooks(rt).create(admin.id, body.url)
+    make_server_wide(rt.engine, hook.id)
+    return {**webhook_out(hook, with_secret=True), "all_users": True}
+
+
+@router.get("/webhooks", summary="The server-wide webhooks")
+def list_server_webhooks(request: Request) -> dict[str, Any]:
+    rt = runtime_of(request)
+    hooks = [_hooks(rt).get(hook_id) for hook_id in server_wide_ids(rt.engine)]
+    return {"webhooks": [{**webhook_out(h), "all_users": True} for h in hooks if h is not None]}
+
+
+@router.delete("/webhooks/{webhook_id}", status_code=204, summary="Remove a server-wide webhook")
+def delete_server_webhook(webhook_id: str, request: Request) -> Response:
+    rt = runtime_of(request)
+    hook = _hooks(rt).get(webhook_id) if webhook_id in server_wide_ids(rt.engine) else None
+    if hook is None:
+        raise NotFound(f"no webhook {webhook_id[:64]!r}", code="webhook_not_found")
+    _hooks(rt).delete(hook.user_id, hook.id)
+    return Response(status_code=204)

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select, update
 from reelq.auth.limits import LIMIT_NAMES, Limiter
 from reelq.auth.tokens import UserStore
 from reelq.db.engine import reader
-from reelq.db.schema import api_tokens, jobs, tus_uploads, users
+from reelq.db.schema import api_tokens, jobs, tus_uploads, users, webhooks
 from reelq.errors import BadRequest, NotFound
 from reelq.ids import is_id
 from reelq.jobs.service import JobService
@@ -209,3 +209,15 @@ class Accounts:
             conn.execute(delete(users).where(users.c.id == user_id))  # cascades to tokens, devices …
         shutil.rmtree(self.layout.root / "users" / user_id, ignore_errors=True)
         return len(job_ids)
+
+
+# -- server-wide webhooks (an admin's endpoints that receive every user's job events) ----------------
+def make_server_wide(engine: Any, hook_id: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(webhooks).where(webhooks.c.id == hook_id).values(all_users=True))
+
+
+def server_wide_ids(engine: Any) -> list[str]:
+    with reader(engine).connect() as conn:
+        q = select(webhooks.c.id).where(webhooks.c.all_users.is_(True)).order_by(webhooks.c.id)
+        return [r.id for r in conn.execute(q)]

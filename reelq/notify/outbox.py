@@ -22,6 +22,7 @@ from reelq.db.schema import notifications as n
 from reelq.ids import new_id
 from reelq.jobs.models import Job
 from reelq.logs import event
+from reelq.notify.job_user import job_user
 from reelq.notify.payload import event_name, push_message, webhook_body
 from reelq.timeutil import now as _now
 from reelq.timeutil import rfc3339
@@ -103,8 +104,13 @@ class Outbox:
             return
         t = self.clock()
         rows: list[dict[str, Any]] = []
+        owner: dict[str, Any] | None = None
         for channel, lister in self.targets.items():
             for target_id in lister(conn, job.user_id):
+                payload = self._payload(channel, job, name)
+                if channel == WEBHOOK:  # every webhook payload names the job's user
+                    owner = owner or job_user(conn, job.user_id)
+                    payload["data"]["user"] = owner
                 rows.append(
                     {
                         "id": new_id(),
@@ -113,7 +119,7 @@ class Outbox:
                         "channel": channel,
                         "target_id": target_id,
                         "event": name,
-                        "payload_json": json.dumps(self._payload(channel, job, name)),
+                        "payload_json": json.dumps(payload),
                         "state": State.PENDING.value,
                         "attempts": 0,
                         "next_attempt_at": t,

@@ -41,7 +41,3 @@ def jwt_settings(tmp_path: Path, issuer: LocalIssuer) -> Settings:
 def app_client(jwt_settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(jwt_settings)) as c:
         yield c
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -14,8 +14,11 @@ from reelq.app import create_app
 from reelq.config import Settings
 from reelq.runtime import Runtime
 
-from conftest import bearer
 from support import fast_settings
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def rt_of(client: TestClient) -> Runtime:
@@ -138,8 +141,15 @@ def test_non_admin_gets_404_on_every_admin_route(
     plain = bearer(created["token"])
     job_id = upload(node_a, plain, clip.read_bytes()).json()["job_id"]
     token_id = node_a.get(f"/api/admin/users/{created['id']}/tokens", headers=admin).json()["tokens"][0]["id"]
-    values = {"user_id": created["id"], "token_id": token_id, "job_id": job_id}
-    bodies = {"POST": {"name": "x"}, "PATCH": {"disabled": True}}
+    hook = node_a.post("/api/admin/webhooks", headers=admin, json={"url": "https://hooks.example.com/r"})
+    assert hook.status_code == 201, hook.text
+    values = {
+        "user_id": created["id"],
+        "token_id": token_id,
+        "job_id": job_id,
+        "webhook_id": hook.json()["id"],
+    }
+    bodies = {"POST": {"name": "x", "url": "https://hooks.example.com/x"}, "PATCH": {"disabled": True}}
     seen = 0
     paths = node_a.get("/openapi.json").json()["paths"]
     for path, operations in paths.items():
@@ -155,3 +165,4 @@ def test_non_admin_gets_404_on_every_admin_route(
     # nothing happened: the user still has its token, and the admin still sees the job
     assert node_a.get("/api/jobs", headers=plain).status_code == 200
     assert node_a.get(f"/api/admin/jobs/{job_id}", headers=admin).status_code == 200
+    assert len(node_a.get("/api/admin/webhooks", headers=admin).json()["webhooks"]) == 1

@@ -13,7 +13,9 @@ from reelq import cli as reelq_cli
 from reelq.app import create_app
 from reelq.config import Settings
 
-from conftest import bearer
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 class Done:

@@ -14,7 +14,9 @@ from fastapi.testclient import TestClient
 from reelq.runtime import Runtime
 from reelq.testing.oidc import LocalIssuer
 
-from conftest import bearer
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def rt_of(client: TestClient) -> Runtime:

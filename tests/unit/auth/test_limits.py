@@ -12,8 +12,11 @@ from fastapi.testclient import TestClient
 from reelq.app import create_app
 from reelq.runtime import Runtime
 
-from conftest import bearer
 from support import fast_settings
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def rt_of(client: TestClient) -> Runtime:
