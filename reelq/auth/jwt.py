@@ -86,7 +86,7 @@ class JwtConfig:
         if not settings.auth_issuer and not settings.auth_jwks_url:
             return None
         return cls(
-            issuer=settings.auth_issuer.rstrip("/") if settings.auth_issuer else None,
+            issuer=settings.auth_issuer or None,  # exactly as in the tokens' iss (Auth0 ends with "/")
             jwks_url=settings.auth_jwks_url,
             audience=tuple(settings.auth_audience),
             algorithms=tuple(check_algorithms(list(settings.auth_algorithms))),
@@ -179,11 +179,11 @@ class JwtVerifier:
     def _discover(self) -> str:
         issuer = self.config.issuer
         assert issuer is not None
-        url = issuer + "/.well-known/openid-configuration"
+        url = issuer.rstrip("/") + "/.well-known/openid-configuration"
         resp = httpx.get(url, timeout=self.config.timeout, follow_redirects=False)
         resp.raise_for_status()
         doc = resp.json()
-        if str(doc["issuer"]).rstrip("/") != issuer:
+        if str(doc["issuer"]).rstrip("/") != issuer.rstrip("/"):
             raise ValueError("the discovery document names another issuer")
         return _check_url(str(doc["jwks_uri"]), "jwks_uri")
 

@@ -191,3 +191,18 @@ def test_hs_and_none_cannot_be_configured() -> None:
     for bad in ("HS256", "none", "RS256,HS512"):
         with pytest.raises(ValueError):
             Settings(auth_algorithms=bad)  # type: ignore[call-arg]
+
+
+def test_an_issuer_with_a_trailing_slash_is_matched_exactly(tmp_path: Path, issuer: LocalIssuer) -> None:
+    """Auth0 writes ``iss`` with a trailing slash; discovery still works from that URL."""
+    from reelq.app import create_app
+
+    from support import fast_settings
+
+    slash = issuer.issuer + "/"
+    settings = fast_settings(
+        tmp_path / "d", embedded_worker=False, auth_issuer=slash, auth_audience="reelq-tests"
+    )
+    with TestClient(create_app(settings)) as client:
+        assert poll(client, issuer.token(iss=slash)).status_code == 200  # type: ignore[attr-defined]
+        assert_401(poll(client, issuer.token()), "wrong_issuer")
