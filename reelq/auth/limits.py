@@ -213,6 +213,10 @@ class Limiter:
         self._per_user.put(user_id, limits)
         return limits
 
+    def cached_limits(self, user_id: str) -> Limits | None:
+        """The user's limits if read moments ago (no database round trip), else None."""
+        return self._per_user.get(user_id)
+
     def merge(self, raw: str | None) -> Limits:
         overrides = {
             k: int(v) for k, v in json.loads(raw or "{}").items() if k in LIMIT_NAMES and v is not None
