@@ -53,7 +53,9 @@ class RequestRateLimit:
                 break
         user = rt.users.cached(token) if token else None
         if user is not None:
-            limits = limiter.cached_limits(user.id) or await run_in_threadpool(limiter.limits_for, user.id)
+            limits = limiter.cached_limits(user.id)
+            if limits is None:
+                limits = await run_in_threadpool(limiter.limits_for, user.id)
             quota = limits.requests_per_second
             key, policy = "tok:" + hashlib.sha256(token.encode()).hexdigest()[:32], "token"  # type: ignore[union-attr]
         else:
