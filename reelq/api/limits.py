@@ -27,6 +27,8 @@ async def check_upload_limits(request: Request, user: User, declared: str | None
     raw = declared if declared is not None else request.headers.get("content-length")
     size = int(raw) if raw is not None and raw.isdigit() else 0
     rt: Runtime = request.app.state.runtime
+    if size > rt.settings.max_upload_bytes:
+        return  # the upload route answers 413 upload_too_large itself, before any quota
     await run_in_threadpool(rt.limiter.check_upload, user.id, size)
 
 
