@@ -171,7 +171,7 @@ class Settings(BaseSettings):
     @field_validator("auth_algorithms")
     @classmethod
     def _asymmetric_only(cls, value: list[str]) -> list[str]:
-        from reelq.auth.jwt import check_algorithms
+        from reelq.auth.algorithms import check_algorithms
 
         return check_algorithms(value)
 

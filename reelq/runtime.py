@@ -13,7 +13,7 @@ from huey.consumer import Consumer
 from sqlalchemy import Engine
 
 from reelq.analysis.registry import requestable
-from reelq.auth.jwt import verifier_of
+from reelq.auth.algorithms import verifier_of
 from reelq.auth.limits import Limiter
 from reelq.auth.tokens import UserStore
 from reelq.config import Settings

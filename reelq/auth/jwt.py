@@ -27,30 +27,13 @@ import jwt
 from jwt import PyJWK, PyJWKClient, PyJWKSet
 from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError
 
+from reelq.auth.algorithms import check_algorithms
 from reelq.errors import Unauthorized, Unavailable
 
 log = logging.getLogger("reelq.auth")
 
-ASYMMETRIC = frozenset(
-    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-)
 MAX_TOKEN_CHARS = 16_384
 DISCOVERY_RETRY_SECONDS = 10.0
-
-
-def check_algorithms(names: list[str]) -> list[str]:
-    """The accepted algorithms, refusing ``none`` and the HMAC family (see the module docstring)."""
-    if not names:
-        raise ValueError("at least one algorithm is needed")
-    for name in names:
-        if name not in ASYMMETRIC:
-            raise ValueError(f"{name!r} is not accepted; use some of {', '.join(sorted(ASYMMETRIC))}")
-    return names
-
-
-def looks_like_jwt(token: str) -> bool:
-    """A JWS compact token has exactly two dots; reelq's own tokens (``rq_…``) have none."""
-    return token.count(".") == 2
 
 
 def _check_url(url: str, what: str) -> str:
@@ -139,11 +122,6 @@ class _KeySet(PyJWKClient):
             return self._last_good
         self._last_good = keys
         return keys
-
-
-def verifier_of(settings: Any) -> JwtVerifier | None:
-    config = JwtConfig.of(settings)
-    return JwtVerifier(config) if config is not None else None
 
 
 class JwtVerifier:

@@ -7,17 +7,21 @@ import math
 import re
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from reelq.auth.jwt import Identity, JwtVerifier, looks_like_jwt
+from reelq.auth.algorithms import looks_like_jwt
 from reelq.cache import TTLCache
 from reelq.db.engine import reader
 from reelq.db.schema import api_tokens, users
 from reelq.errors import BadRequest, Conflict, NotFound
 from reelq.ids import new_id
 from reelq.timeutil import now
+
+if TYPE_CHECKING:
+    from reelq.auth.jwt import Identity, JwtVerifier
 
 TOKEN_PREFIX = "rq_"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
