@@ -57,7 +57,10 @@ class RequestRateLimit:
         if user is not None:
             limits = limiter.cached_limits(user.id)
             if limits is None:
-                limits = await run_in_threadpool(limiter.limits_for, user.id)
+                try:
+                    limits = await run_in_threadpool(limiter.limits_for, user.id)
+                except Exception:  # the database is down: the route itself will answer 503
+                    limits = limiter.defaults
             quota = limits.requests_per_second
             key, policy = "tok:" + hashlib.sha256(token.encode()).hexdigest()[:32], "token"  # type: ignore[union-attr]
         else:

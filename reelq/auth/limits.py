@@ -13,6 +13,7 @@ Windows are fixed (per minute, per UTC day, per second): cheap, shared, and they
 from __future__ import annotations
 
 import json
+import logging
 import math
 import random
 import threading
@@ -31,6 +32,8 @@ from reelq.errors import InsufficientStorage, NotFound, RateLimited, UploadTooLa
 from reelq.jobs.states import JobStatus
 
 DAY = 86400
+REDIS_RETRY_SECONDS = 5.0
+log = logging.getLogger("reelq.limits")
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,8 @@ class RedisCounters:
         import redis
         import redis.asyncio
 
+        self._errors = (redis.RedisError, OSError)
+        self._down_until = 0.0  # Redis failed: limits are not counted (fail open) until then
         self.prefix = prefix
         self._url = url
         self.client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
@@ -153,11 +158,22 @@ class RedisCounters:
 
     def hit(self, key: str, window: int) -> tuple[int, float]:
         name, reset = self._key(key, window)
-        pipe = self.client.pipeline(transaction=False)
-        pipe.incr(name)
-        pipe.expire(name, window + 1)
-        count, _ = pipe.execute()
+        if time.monotonic() < self._down_until:
+            return 0, reset
+        try:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.incr(name)
+            pipe.expire(name, window + 1)
+            count, _ = pipe.execute()
+        except self._errors as exc:
+            return self._failed(exc, reset)
         return int(count), reset
+
+    def _failed(self, exc: BaseException, reset: float) -> tuple[int, float]:
+        """A Redis outage must not take the API down with it: count nothing for a few seconds."""
+        self._down_until = time.monotonic() + REDIS_RETRY_SECONDS
+        log.warning("limits.redis_unavailable", extra={"error": type(exc).__name__})
+        return 0, reset
 
     async def hit_async(self, key: str, window: int) -> tuple[int, float]:
         """The same, without blocking the event loop (used per request)."""
@@ -166,10 +182,15 @@ class RedisCounters:
                 self._url, socket_connect_timeout=2, socket_timeout=2
             )
         name, reset = self._key(key, window)
-        pipe = self._async.pipeline(transaction=False)
-        pipe.incr(name)
-        pipe.expire(name, window + 1)
-        count, _ = await pipe.execute()
+        if time.monotonic() < self._down_until:
+            return 0, reset
+        try:
+            pipe = self._async.pipeline(transaction=False)
+            pipe.incr(name)
+            pipe.expire(name, window + 1)
+            count, _ = await pipe.execute()
+        except self._errors as exc:
+            return self._failed(exc, reset)
         return int(count), reset
 
 

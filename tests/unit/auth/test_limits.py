@@ -152,3 +152,12 @@ def test_unauthenticated_requests_are_limited_per_client_address(tmp_path: Path)
         assert codes[:3] == [401] * 3 and 429 in codes
         r = c.get("/healthz")
         assert r.status_code in (200, 429)
+
+
+def test_a_dead_redis_does_not_take_requests_down(tmp_path: Path) -> None:
+    """Counters in Redis fail open: with Redis unreachable, requests are answered (not counted)."""
+    settings = fast_settings(tmp_path / "data", embedded_worker=False, queue_url="redis://127.0.0.1:1/0")
+    with TestClient(create_app(settings)) as c:
+        _, token = rt_of(c).users.create("steady")
+        assert c.get("/healthz").status_code == 200
+        assert [c.get("/api/jobs", headers=bearer(token)).status_code for _ in range(3)] == [200] * 3
