@@ -44,6 +44,12 @@ def reelq_env(data_dir: Path, **extra: str) -> dict[str, str]:
             "REELQ_LOG_LEVEL": "WARNING",
             # the test analyzers a benchmark names per upload (uploads may name only allowed ones)
             "REELQ_ANALYZERS": "reelq.testing.analyzers:noop,reelq.testing.analyzers:busy",
+            # benchmarks load one user far beyond the default quotas and request rates
+            "REELQ_LIMIT_REQUESTS_PER_SECOND": "0",
+            "REELQ_LIMIT_ANONYMOUS_REQUESTS_PER_SECOND": "0",
+            "REELQ_LIMIT_UPLOADS_PER_MINUTE": "0",
+            "REELQ_LIMIT_JOBS_PER_DAY": "0",
+            "REELQ_LIMIT_CONCURRENT_JOBS": "0",
         }
     )
     env.update(extra)

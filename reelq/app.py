@@ -11,7 +11,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from reelq import __version__, logs
+from reelq.api import admin as admin_api
 from reelq.api import devices, errors, jobs, notifications, openapi, polling, service, tus, upload, webhooks
+from reelq.api import limits as limits_api
 from reelq.api import metrics as metrics_api
 from reelq.api.middleware import RequestLog, SecurityHeaders
 from reelq.config import Settings, get_settings
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(devices.router)
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
+    app.include_router(admin_api.router)
+    limits_api.install(app)  # outermost: requests per second per token / client address
     openapi.install(app)
     # Outermost last: the log sees every answer, including CORS preflights and the headers added here.
     app.add_middleware(SecurityHeaders)

@@ -227,45 +227,104 @@ def _sqlite_file(url: str) -> Path | None:
 
 
 @users_app.command("create")
-def users_create(name: str) -> None:
+def users_create(
+    name: str,
+    admin: Annotated[bool, typer.Option("--admin", help="May use the admin API (/api/admin/)")] = False,
+) -> None:
     """Create a user and print its first API token (shown once)."""
     rt = _user_runtime()
     try:
-        user, token = rt.users.create(name)
+        user, token = rt.users.create(name, admin=admin)
     except ReelqError as exc:
         if exc.code == "user_exists":
             _fail(f"{exc.detail}; for a new token run: reelq users token {name}")
         _fail(exc.detail)
     typer.echo(token)
-    typer.echo(f"created user {user.name}; keep this token, it is not shown again", err=True)
+    kind = "admin" if admin else "user"
+    typer.echo(f"created {kind} {user.name}; keep this token, it is not shown again", err=True)
 
 
 @users_app.command("token")
-def users_token(name: str) -> None:
+def users_token(
+    name: str,
+    expires: Annotated[str | None, typer.Option(help="Lifetime, e.g. 12h, 30d, 2w (default: none)")] = None,
+) -> None:
     """Issue another token for a user (the old ones stay valid)."""
+    from reelq.auth.accounts import parse_duration
+    from reelq.timeutil import now
+
     rt = _user_runtime()
     try:
-        typer.echo(rt.users.issue_token(name))
+        expires_at = now() + parse_duration(expires) if expires else None
+        typer.echo(rt.users.issue_token(name, expires_at))
     except ReelqError as exc:
         _fail(exc.detail)
+    if expires_at is not None:
+        typer.echo(f"expires {rfc3339(expires_at)}", err=True)
 
 
 @users_app.command("revoke")
-def users_revoke(name: str) -> None:
-    """Revoke every token of a user."""
+def users_revoke(
+    name: str,
+    token_id: Annotated[
+        str | None, typer.Option("--token", help="Only this token id (`users tokens`)")
+    ] = None,
+) -> None:
+    """Revoke every token of a user, or one (takes effect within REELQ_AUTH_CACHE_SECONDS)."""
+    from reelq.api.admin import accounts_of
+
     rt = _user_runtime()
     try:
+        if token_id is not None:
+            user = _user_named(rt, name)
+            accounts_of(rt).revoke_token(user.id, token_id)
+            typer.echo(f"revoked token {token_id} of {name}")
+            return
         n = rt.users.revoke(name)
     except ReelqError as exc:
         _fail(exc.detail)
     typer.echo(f"revoked {n} token(s) of {name}")
 
 
+@users_app.command("tokens")
+def users_tokens(name: str) -> None:
+    """List a user's tokens (ids, expiry, revocation; never the secrets)."""
+    from reelq.api.admin import accounts_of
+
+    rt = _user_runtime()
+    for t in accounts_of(rt).tokens(_user_named(rt, name).id):
+        state = (
+            "revoked" if t["revoked_at"] else f"expires {t['expires_at']}" if t["expires_at"] else "active"
+        )
+        typer.echo(f"{t['id']}\t{t['created_at']}\t{state}")
+
+
+@users_app.command("delete")
+def users_delete(name: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask")] = False) -> None:
+    """Delete a user with every job, upload, artifact, token, device and webhook."""
+    from reelq.api.admin import accounts_of
+
+    rt = _user_runtime()
+    user = _user_named(rt, name)
+    if not yes:
+        typer.confirm(f"delete {name} and all of its jobs and files?", abort=True)
+    n = accounts_of(rt).delete(user.id)
+    typer.echo(f"deleted {name} and {n} job(s)")
+
+
+def _user_named(rt: Any, name: str) -> Any:
+    user = rt.users.by_name(name)
+    if user is None:
+        _fail(f"no user named {name!r}")
+    return user
+
+
 @users_app.command("list")
 def users_list() -> None:
     """List users."""
     for user in _runtime().users.all():
-        typer.echo(f"{user.name}\t{user.id}")
+        extra = "\tadmin" if user.admin else f"\t{user.issuer} {user.subject}" if user.issuer else ""
+        typer.echo(f"{user.name}\t{user.id}{extra}")
 
 
 @jobs_app.command("list")

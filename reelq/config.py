@@ -168,6 +168,56 @@ class Settings(BaseSettings):
         "(429 beyond).",
     )
 
+    # -- identity, admin API and limits (docs/auth.md) --------------------------------------------
+    auth_issuer: str | None = Field(
+        None, description="OIDC issuer of the app's login; its discovery document names the JWKS."
+    )
+    auth_jwks_url: str | None = Field(None, description="JWKS URL of the login (instead of discovery).")
+    auth_audience: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Accepted `aud` values of login tokens (comma list)."
+    )
+    auth_algorithms: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["RS256", "ES256", "EdDSA"],
+        description="Accepted signature algorithms of login tokens (asymmetric only).",
+    )
+    auth_user_claim: str = Field("sub", description="Claim of a login token that names the user.")
+    auth_leeway_seconds: float = Field(30.0, ge=0, le=600, description="Clock skew allowed on exp/nbf/iat.")
+    auth_jwks_cache_seconds: float = Field(300.0, gt=0, description="The JWKS is fetched again after this.")
+    auth_jwks_refresh_seconds: float = Field(
+        30.0, ge=0, description="Least time between JWKS fetches caused by an unknown `kid`."
+    )
+    auth_http_timeout_seconds: float = Field(5.0, gt=0, description="Timeout of a discovery or JWKS fetch.")
+    limit_storage_bytes: int = Field(
+        50 * GiB, ge=0, description="Bytes of uploads one user may keep (0: no limit; 507 beyond)."
+    )
+    limit_jobs_per_day: int = Field(2000, ge=0, description="Jobs one user may create per UTC day (0: none).")
+    limit_concurrent_jobs: int = Field(
+        50, ge=0, description="Queued plus running jobs one user may have (0: no limit)."
+    )
+    limit_uploads_per_minute: int = Field(
+        120, ge=0, description="Uploads one user may start per minute (0: no limit)."
+    )
+    limit_requests_per_second: int = Field(
+        50, ge=0, description="Requests per second per token (0: no limit)."
+    )
+    limit_anonymous_requests_per_second: int = Field(
+        20, ge=0, description="Requests per second per client address without a valid token (0: none)."
+    )
+
+    @field_validator("auth_audience", "auth_algorithms", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("auth_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        from reelq.auth.algorithms import check_algorithms
+
+        return check_algorithms(value)
+
     @field_validator("analyzer")
     @classmethod
     def _known_analyzer(cls, value: str) -> str:

@@ -13,6 +13,8 @@ from huey.consumer import Consumer
 from sqlalchemy import Engine
 
 from reelq.analysis.registry import requestable
+from reelq.auth.algorithms import verifier_of
+from reelq.auth.limits import Limiter
 from reelq.auth.tokens import UserStore
 from reelq.config import Settings
 from reelq.db.engine import make_engine
@@ -55,6 +57,7 @@ class Runtime:
     tus: TusUploads = field(init=False)  # resumable uploads (see build_tus)
     # one job row for the polling hot path, without a thread hop (api/polling.py)
     status_reader: StatusReader | None = field(init=False, default=None)
+    limiter: Limiter = field(init=False)  # quotas and rate limits (reelq/auth/limits.py)
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -80,7 +83,7 @@ class Runtime:
             settings,
             engine,
             store,
-            UserStore(engine, settings.auth_cache_seconds),
+            UserStore(engine, settings.auth_cache_seconds, verifier_of(settings)),
             layout,
             dispatcher,
             service,
@@ -96,6 +99,7 @@ class Runtime:
         )
         rt.tus = build_tus(settings, engine, layout, rt.intake)
         rt.status_reader = make_status_reader(settings.resolved_database_url)
+        rt.limiter = Limiter.build(settings, engine)
         return rt
 
     def start_upload_sweeper(self) -> Ticker:

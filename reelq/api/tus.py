@@ -13,6 +13,7 @@ from starlette.requests import ClientDisconnect
 
 from reelq.api.deps import current_user
 from reelq.api.errors import problem, status_for
+from reelq.api.limits import check_upload_limits
 from reelq.errors import ReelqError
 from reelq.runtime import Runtime
 from reelq.uploads.tus import BodyInterrupted, TusResponse, TusUploads
@@ -63,6 +64,7 @@ def _error(exc: ReelqError) -> Response:
         headers["Tus-Version"] = TUS_VERSION
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    headers.update(getattr(exc, "headers", None) or {})  # Retry-After and RateLimit of a limit
     return problem(status, exc.code, exc.detail, exc.title, headers)
 
 
@@ -76,6 +78,7 @@ async def _handle(request: Request, upload_id: str | None) -> Response:
         check_version(headers)
         user = await current_user(request)  # after the 412 check, as the tus spec orders
         if upload_id is None and method == "POST":
+            await check_upload_limits(request, user, request.headers.get("upload-length", ""))
             base = request.scope.get("root_path", "").rstrip("/")
             return _answer(await tus.create(user.id, headers, _body(request), base))
         if upload_id is not None and method == "HEAD":

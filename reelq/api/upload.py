@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from reelq.api.deps import current_user, runtime
+from reelq.api.limits import check_upload_limits
 from reelq.api.schemas import PROBLEMS, Problem, UploadAccepted, job_out, status_url
 from reelq.auth.tokens import User
 from reelq.errors import BadRequest, RateLimited, UploadTooLarge
@@ -74,6 +75,7 @@ async def upload(
     rt: Annotated[Runtime, Depends(runtime)],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
+    await check_upload_limits(request, user)  # quotas and upload rate (reelq/auth/limits.py)
     settings = rt.settings
     if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY):
         raise BadRequest(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters")

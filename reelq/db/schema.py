@@ -26,6 +26,12 @@ users = Table(
     Column("name", String(200), nullable=False, unique=True),
     Column("created_at", Float, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
+    # -- identity (docs/auth.md): users of an identity provider are keyed by (issuer, subject) --
+    Column("issuer", String(500), nullable=True),
+    Column("subject", String(255), nullable=True),
+    Column("admin", Boolean, nullable=False, default=False, server_default="0"),
+    Column("limits_json", Text, nullable=True),  # per-user overrides of the REELQ_LIMIT_* settings
+    UniqueConstraint("issuer", "subject", name="uq_users_issuer_subject"),
 )
 
 api_tokens = Table(
@@ -36,6 +42,7 @@ api_tokens = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float, nullable=True),
+    Column("expires_at", Float, nullable=True),
 )
 
 jobs = Table(
@@ -148,6 +155,8 @@ webhooks = Table(
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("last_error", Text, nullable=True),
     Column("disabled_at", Float, nullable=True),
+    # an admin's server-wide webhook: it receives the job events of every user
+    Column("all_users", Boolean, nullable=False, default=False, server_default="0"),
 )
 
 # The outbox: one row per (job, channel, target, event), written in the job's terminal transaction.
@@ -177,4 +186,14 @@ notifications = Table(
     UniqueConstraint("job_id", "channel", "target_id", "event", name="uq_notifications_target_event"),
     Index("ix_notifications_due", "channel", "state", "next_attempt_at"),
     Index("ix_notifications_receipts", "state", "receipt_due_at"),
+)
+
+# Fixed-window counters of the rate limits (reelq/auth/limits.py) when Redis is not the queue:
+# one row per (limit, subject, window); rows of past windows are swept.
+rate_counters = Table(
+    "rate_counters",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window_end", Float, nullable=False, index=True),
+    Column("count", Integer, nullable=False),
 )

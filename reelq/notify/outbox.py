@@ -22,6 +22,7 @@ from reelq.db.schema import notifications as n
 from reelq.ids import new_id
 from reelq.jobs.models import Job
 from reelq.logs import event
+from reelq.notify.job_user import job_user
 from reelq.notify.payload import event_name
 from reelq.timeutil import now as _now
 from reelq.timeutil import rfc3339
@@ -99,7 +100,12 @@ class Outbox:
         rows: list[dict[str, Any]] = []
         for channel in self.channels:
             targets = channel.targets(conn, job.user_id)
-            payload = json.dumps(channel.payload(job, name)) if targets else ""
+            if not targets:
+                continue
+            body = channel.payload(job, name)
+            if channel.name == WEBHOOK:  # every webhook payload names the job's user
+                body["data"]["user"] = job_user(conn, job.user_id)
+            payload = json.dumps(body)
             for target_id in targets:
                 rows.append(
                     {

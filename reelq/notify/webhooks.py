@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
 
 from reelq.db.schema import webhooks
 from reelq.errors import BadRequest, NotFound
@@ -155,7 +155,10 @@ class WebhookStore:
             raise NotFound(f"no webhook {hook_id[:64]!r}", code="webhook_not_found")
 
     def active_ids(self, conn: Connection, user_id: str) -> list[str]:
-        q = select(webhooks.c.id).where(webhooks.c.user_id == user_id, webhooks.c.disabled_at.is_(None))
+        mine_or_all = or_(
+            webhooks.c.user_id == user_id, webhooks.c.all_users.is_(True)
+        )  # admins' server-wide
+        q = select(webhooks.c.id).where(mine_or_all, webhooks.c.disabled_at.is_(None))
         return [r[0] for r in conn.execute(q)]
 
     def record(self, conn: Connection, hook_id: str, error: str | None, max_failures: int) -> bool:

@@ -90,6 +90,9 @@ def cluster_env(tmp_path: Path, fake_expo: FakeExpo) -> Iterator[dict[str, str]]
             REELQ_PUSH_LEASE_SECONDS="5",
             REELQ_NOTIFY_RETRY_BASE_SECONDS="0.5",
             REELQ_EXPO_RECEIPT_DELAY_SECONDS="1",
+            # one user submits 300 jobs as fast as it can: the per-user quotas are another test's subject
+            REELQ_LIMIT_UPLOADS_PER_MINUTE="0",
+            REELQ_LIMIT_CONCURRENT_JOBS="0",
         )
 
 
