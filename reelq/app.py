@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
     app.include_router(admin_api.router)
-    limits_api.install(app)  # outermost: requests per second per token / client address
+    limits_api.install(app)  # requests per second per token / client address, before the hot path
     openapi.install(app)
     # Outermost last: the log sees every answer, including CORS preflights and the headers added here.
     app.add_middleware(SecurityHeaders)

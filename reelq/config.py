@@ -15,6 +15,24 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 GiB = 1024**3
+
+# Login-token algorithms that may be configured (see reelq/auth/algorithms.py): asymmetric only.
+ASYMMETRIC = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
+
+
+def check_algorithms(names: list[str]) -> list[str]:
+    """The accepted algorithms, refusing ``none`` and the HMAC family: the verifying key is public, so a
+    token "signed" with it under HS256 must never verify."""
+    if not names:
+        raise ValueError("at least one algorithm is needed")
+    for name in names:
+        if name not in ASYMMETRIC:
+            raise ValueError(f"{name!r} is not accepted; use some of {', '.join(sorted(ASYMMETRIC))}")
+    return names
+
+
 # scheme://host[:port], no path: what a browser sends in its Origin header.
 _ORIGIN_RE = re.compile(r"^https?://[^/\s]+$")
 
@@ -214,8 +232,6 @@ class Settings(BaseSettings):
     @field_validator("auth_algorithms")
     @classmethod
     def _asymmetric_only(cls, value: list[str]) -> list[str]:
-        from reelq.auth.algorithms import check_algorithms
-
         return check_algorithms(value)
 
     @field_validator("analyzer")

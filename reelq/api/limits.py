@@ -32,13 +32,21 @@ async def check_upload_limits(request: Request, user: User, declared: str | None
     await run_in_threadpool(rt.limiter.check_upload, user.id, size)
 
 
+# health probes and the API documentation are never refused for their rate
+UNLIMITED_PREFIXES = ("/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json", "/static/")
+
+
 class RequestRateLimit:
     def __init__(self, app: ASGIApp, owner: FastAPI) -> None:
         self.app = app
         self.owner = owner
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] != "OPTIONS":
+        if (
+            scope["type"] == "http"
+            and scope["method"] != "OPTIONS"
+            and not scope["path"].startswith(UNLIMITED_PREFIXES)
+        ):
             refused = await self._check(scope)
             if refused is not None:
                 await refused(scope, receive, send)
@@ -85,15 +93,11 @@ class RequestRateLimit:
 
 
 def install(app: FastAPI) -> None:
-    """The request limit as the outermost layer, and 429 answers that carry the limit's headers."""
+    """The request limit in front of the routes and the status hot path, and 429 answers that carry the
+    limit's headers."""
 
     @app.exception_handler(LimitExceeded)
     async def _limited(_: Request, exc: LimitExceeded) -> JSONResponse:
         return problem(429, exc.code, exc.detail, exc.title, exc.headers)
 
-    build = app.build_middleware_stack
-
-    def build_with_rate_limit() -> ASGIApp:
-        return RequestRateLimit(build(), app)
-
-    app.build_middleware_stack = build_with_rate_limit  # type: ignore[method-assign]
+    app.add_middleware(RequestRateLimit, owner=app)

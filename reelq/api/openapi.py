@@ -101,6 +101,14 @@ def _errors(path: str, method: str, operation: dict[str, Any]) -> None:
         responses["401"]["headers"] = {"WWW-Authenticate": WWW_AUTHENTICATE}
         responses.setdefault("503", {"description": "The database is not answering; retry after Retry-After"})
         responses["503"]["headers"] = {"Retry-After": RETRY_AFTER}
+        # request-rate limits apply to every route (docs/auth.md)
+        responses.setdefault(
+            "429", {"description": "Too many requests (rate_limited …); retry after Retry-After"}
+        )
+        responses["429"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
+    if path.startswith("/api/admin/"):
+        # a non-admin token, or an unknown id
+        responses.setdefault("404", {"description": "Not an admin token, or no such user, token or job"})
     if api and (operation.get("parameters") or operation.get("requestBody")):
         responses.setdefault("400", {"description": "The request is not valid (parameters or body)"})
     for code, answer in responses.items():

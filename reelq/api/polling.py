@@ -27,7 +27,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reelq.api.schemas import job_out, status_url
-from reelq.api.signed import signer_of
+from reelq.api.signed import signer_of, signer_of_state
 from reelq.auth.signing import UrlSigner
 from reelq.cache import TTLCache
 from reelq.config import Settings
@@ -271,6 +271,6 @@ class StatusCacheHit:
             job = await reader.get(job_id, user.id) if reader is not None else None
             if job is None:
                 return None  # no such job for this user, or the reader is unavailable: the route answers
-            rendered = Rendered.of(job)
+            rendered = Rendered.of(job, signer_of_state(state))
             cache.put((user.id, job_id), rendered)
         return rendered.response(known.decode("latin-1") if known is not None else None)

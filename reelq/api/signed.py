@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 
 from reelq.auth.signing import UrlSigner, signer_for
@@ -9,7 +11,10 @@ from reelq.runtime import Runtime
 
 
 def signer_of(request: Request) -> UrlSigner:
-    state = request.app.state
+    return signer_of_state(request.app.state)
+
+
+def signer_of_state(state: Any) -> UrlSigner:
     found = getattr(state, "url_signer", None)
     if isinstance(found, UrlSigner):
         return found

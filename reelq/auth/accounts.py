@@ -20,10 +20,10 @@ from reelq.auth.tokens import UserStore
 from reelq.db.engine import reader
 from reelq.db.schema import api_tokens, jobs, tus_uploads, users, webhooks
 from reelq.errors import BadRequest, NotFound
+from reelq.files import Layout
 from reelq.ids import is_id
 from reelq.jobs.service import JobService
 from reelq.timeutil import now, rfc3339
-from reelq.files import Layout
 
 _DURATION = re.compile(r"^(\d{1,6})([smhdw])$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}

@@ -6,23 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from reelq.config import ASYMMETRIC, check_algorithms
+
+__all__ = ["ASYMMETRIC", "check_algorithms", "looks_like_jwt", "verifier_of"]
+
 if TYPE_CHECKING:
     from reelq.auth.jwt import JwtVerifier
-
-ASYMMETRIC = frozenset(
-    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-)
-
-
-def check_algorithms(names: list[str]) -> list[str]:
-    """The accepted algorithms, refusing ``none`` and the HMAC family: the verifying key is public, so a
-    token "signed" with it under HS256 must never verify."""
-    if not names:
-        raise ValueError("at least one algorithm is needed")
-    for name in names:
-        if name not in ASYMMETRIC:
-            raise ValueError(f"{name!r} is not accepted; use some of {', '.join(sorted(ASYMMETRIC))}")
-    return names
 
 
 def looks_like_jwt(token: str) -> bool:

@@ -27,7 +27,7 @@ import jwt
 from jwt import PyJWK, PyJWKClient, PyJWKSet
 from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError
 
-from reelq.auth.algorithms import check_algorithms
+from reelq.config import check_algorithms
 from reelq.errors import Unauthorized, Unavailable
 
 log = logging.getLogger("reelq.auth")
