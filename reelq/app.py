@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from reelq import __version__, logs
+from reelq import __version__, logs, web
 from reelq.api import devices, errors, jobs, notifications, openapi, polling, service, tus, upload, webhooks
 from reelq.api import metrics as metrics_api
 from reelq.config import Settings, get_settings
@@ -62,4 +62,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
     app.include_router(notifications.router)
     openapi.install(app)
+    web.mount(app)  # the browser console at / and /console/ (reelq/web)
     return app
