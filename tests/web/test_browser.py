@@ -60,7 +60,10 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     d = tmp_path_factory.mktemp("clips")
-    return [make_clip(d / "beach.mp4", seconds=2.0), make_clip(d / "city.mp4", seconds=3.0, width=240, height=320)]
+    return [
+        make_clip(d / "beach.mp4", seconds=2.0),
+        make_clip(d / "city.mp4", seconds=3.0, width=240, height=320),
+    ]
 
 
 def token_for(server: Server, name: str) -> str:
@@ -95,7 +98,10 @@ def api(server: Server, name: str) -> dict[str, str]:
 def api_upload(server: Server, name: str, clip: Path, **fields: str) -> str:
     with clip.open("rb") as f:
         r = httpx.post(
-            server.url + "/api/upload", headers=api(server, name), files={"video": (clip.name, f)}, data=fields
+            server.url + "/api/upload",
+            headers=api(server, name),
+            files={"video": (clip.name, f)},
+            data=fields,
         )
     assert r.status_code == 202, r.text
     return str(r.json()["job_id"])
