@@ -99,7 +99,7 @@ def main() -> None:
             engine.dispose()
 
             page_client = httpx.Client(base_url=base)
-            signed = page_client.post("/console/sign-in", data={"token": token})
+            signed = page_client.post("/console/sign-in", data={"token": token}, follow_redirects=True)
             assert signed.status_code == 200, signed.status_code
             api_client = httpx.Client(base_url=base, headers=auth)
             page = page_client.get(f"/console/jobs/{job_id}").text

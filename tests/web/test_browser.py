@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from reelq.testing import make_clip
+from reelq.testing.corpus import basic
 
 from support import TEST_ANALYZERS, Server, base_env, cli, poll_job, wait_for
 
@@ -60,10 +61,10 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     d = tmp_path_factory.mktemp("clips")
-    return [
-        make_clip(d / "beach.mp4", seconds=2.0),
-        make_clip(d / "city.mp4", seconds=3.0, width=240, height=320),
-    ]
+    # city.mp4 is the corpus clip with two cuts, a still stretch and a silent one to draw
+    city = d / "city.mp4"
+    shutil.move(basic(d).path, city)
+    return [make_clip(d / "beach.mp4", seconds=2.0), city]
 
 
 def token_for(server: Server, name: str) -> str:
@@ -147,6 +148,9 @@ def test_upload_two_clips_watch_them_complete_and_open_the_results(
     findings = page.locator(".findings li")
     assert findings.count() >= 3
     expect(page.locator(".findings")).to_contain_text("LUFS")
+    assert page.locator("svg.chart line.cut").count() >= 2  # the corpus clip's two cuts, on each chart
+    assert page.locator("svg.chart rect.span-still").count() >= 1
+    assert page.locator("svg.chart rect.span-silent").count() >= 1
     raw = page.locator("pre.raw")
     expect(raw).to_be_hidden()
     page.get_by_text("Raw result (JSON)").click()
