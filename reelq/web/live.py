@@ -99,12 +99,11 @@ async def job_events(job_id: str, request: Request, s: SessionDep) -> Response:
 
 @router.get("/events")
 async def list_events(request: Request, s: SessionDep) -> Response:
-    """Each new or changed job among the user's newest ``LIST_SIZE``, as it happens."""
+    """The user's newest ``LIST_SIZE`` jobs, then each one that is new or changed, as it happens."""
     rt = runtime(request)
 
     async def stream() -> AsyncIterator[str]:
         seen: dict[str, str] = {}
-        first = True
         idle = 0.0
         while not await request.is_disconnected():
             jobs, _ = await run_in_threadpool(rt.service.list, s.user.id, [], LIST_SIZE, None)
@@ -113,10 +112,8 @@ async def list_events(request: Request, s: SessionDep) -> Response:
                 tag = etag_of(job)
                 if seen.get(job.id) != tag:
                     seen[job.id] = tag
-                    if not first:
-                        changed = True
-                        yield _sse("job", brief(job))
-            first = False
+                    changed = True
+                    yield _sse("job", brief(job))  # the first round too: the page may be a moment old
             if changed:
                 idle = 0.0
             elif idle >= KEEPALIVE_SECONDS:

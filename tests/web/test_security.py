@@ -179,3 +179,12 @@ def test_an_unknown_job_page_says_what_to_do(client: TestClient) -> None:
     started = time.monotonic()
     r = client.get("/console/jobs/not-an-id")
     assert r.status_code == 404 and time.monotonic() - started < 5
+
+
+def test_a_finished_jobs_event_stream_ends_at_once_for_its_owner(client: TestClient, clip: Path) -> None:
+    token, _ = sign_in(client, "alice")
+    job_id = upload(client, token, clip)
+    wait_status(client, token, job_id, {"completed"})
+    r = client.get(f"/console/jobs/{job_id}/events")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    assert r.text.startswith("event: end\n") and '"status": "completed"' in r.text
