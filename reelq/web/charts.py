@@ -16,7 +16,7 @@ WIDTH = 800.0
 HEIGHT = 140.0
 PAD_TOP = 8.0
 PAD_BOTTOM = 20.0
-MAX_POINTS = 600
+MAX_POINTS = 400  # about two per pixel of the chart's width
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def reduce(values: Sequence[float | None], limit: int = MAX_POINTS) -> tuple[lis
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.1f}".rstrip("0").rstrip(".")
+    return f"{x:.1f}"
 
 
 def chart(
@@ -88,12 +88,16 @@ def chart(
             f"<title>cut at {c:.1f} s</title></line>"
         )
     runs: list[list[str]] = [[]]
+    x_step = step / max(duration - start, 1e-6) * WIDTH
+    low, high, scale = series.low, series.high, inner / span_y
+    bottom = PAD_TOP + inner
     for i, v in enumerate(values):
         if v is None:
             if runs[-1]:
                 runs.append([])
             continue
-        runs[-1].append(f"{_fmt(x(start + (i + 0.5) * step))},{_fmt(y(v))}")
+        v = low if v < low else high if v > high else v
+        runs[-1].append(f"{(i + 0.5) * x_step:.1f},{bottom - (v - low) * scale:.1f}")
     points = 0
     for run in runs:
         if run:

@@ -1,6 +1,7 @@
 """What the console's scripts and images ask for with the session cookie.
 
 - ``/console/jobs/{id}/artifacts/{name}``: thumbnails for ``<img>`` (the API's route wants a bearer token);
+- ``/console/jobs/{id}/result.json``: the raw result, loaded when the job page's toggle opens;
 - ``/console/jobs/{id}/events``: server-sent status and progress of one job, through the API's
   :func:`reelq.api.polling.watch` loop;
 - ``/console/events``: server-sent changes of the user's newest jobs, so the list updates without reload;
@@ -21,7 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 
 from reelq.api.errors import problem, status_for
 from reelq.api.polling import KEEPALIVE_SECONDS, HeldStream, etag_of, stream_slots, watch
@@ -51,6 +52,13 @@ async def artifact(job_id: str, name: str, s: SessionDep, request: Request) -> R
     return FileResponse(
         path, headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
     )
+
+
+@router.get("/jobs/{job_id}/result.json")
+async def result_json(job_id: str, s: SessionDep, request: Request) -> Response:
+    """The job's raw result, for the job page's "Raw result" toggle."""
+    job = await run_in_threadpool(runtime(request).service.get, s.user.id, job_id)
+    return JSONResponse(job.result, headers={"Cache-Control": "no-store"})
 
 
 def brief(job: Job) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +43,7 @@ class JobView:
     charts: list[tuple[str, Markup]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     facts: list[tuple[str, str]] = field(default_factory=list)
-    raw_json: str = ""
+    has_result: bool = False
 
 
 def artifact_url(job_id: str, name: str) -> str:
@@ -77,7 +76,7 @@ def size_words(n: int) -> str:
 def view(job: Job) -> JobView:
     out = JobView(job)
     r = job.result
-    out.raw_json = json.dumps(job.result, indent=2, ensure_ascii=False) if r is not None else ""
+    out.has_result = r is not None
     if not isinstance(r, dict):
         return out
     if isinstance(r.get("summary"), str):

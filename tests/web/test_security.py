@@ -84,9 +84,12 @@ def test_another_users_job_is_not_found(client: TestClient, clip: Path) -> None:
     wait_status(client, bob_token, job_id, {"completed"})
     assert client.get(f"/console/jobs/{job_id}").status_code == 200
     assert client.get(f"/console/jobs/{job_id}/artifacts/poster.jpg").status_code == 200
+    assert client.get(f"/console/jobs/{job_id}/result.json").json()["analyzer"]["name"] == "video"
 
     _, csrf = sign_in(client, "mallory")
-    for path in (f"/console/jobs/{job_id}", f"/console/jobs/{job_id}/artifacts/poster.jpg"):
+    paths = [f"/console/jobs/{job_id}", f"/console/jobs/{job_id}/artifacts/poster.jpg"]
+    paths.append(f"/console/jobs/{job_id}/result.json")
+    for path in paths:
         r = client.get(path)
         assert r.status_code == 404, path
         assert "clip.mp4" not in r.text

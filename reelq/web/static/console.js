@@ -78,6 +78,20 @@
     });
   }
 
+  // the raw result, fetched when first opened (it can be large)
+  var raw = document.getElementById("raw");
+  if (raw) {
+    raw.addEventListener("toggle", function () {
+      if (!raw.open || raw.getAttribute("data-loaded")) return;
+      raw.setAttribute("data-loaded", "yes");
+      var pre = document.getElementById("raw-json");
+      fetch(raw.getAttribute("data-src"), { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (data) { pre.textContent = JSON.stringify(data, null, 2); })
+        .catch(function () { pre.textContent = "Could not load the result; reload the page to try again."; });
+    });
+  }
+
   // -- uploads -----------------------------------------------------------------------------------
   var zone = document.getElementById("dropzone");
   if (!zone) return;
