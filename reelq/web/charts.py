@@ -107,7 +107,7 @@ def chart(
     for t in ticks:
         parts.append(f'<text class="tick" x="{_fmt(x(t))}" y="{HEIGHT - 5}">{_fmt(t)} s</text>')
     for v, ty in ((series.high, PAD_TOP + 12), (series.low, PAD_TOP + inner - 3)):
-        parts.append(f'<text class="tick" x="4" y="{_fmt(ty)}">{_fmt(v)} {escape(series.unit)}</text>')
+        parts.append(f'<text class="tick" x="4" y="{_fmt(ty)}">{v:g}</text>')
     label = f"{series.title} ({series.unit}) over {duration:.1f} s; {len(cuts)} cuts"
     return Markup(
         f'<svg class="chart" viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" role="img" data-points="{points}" '

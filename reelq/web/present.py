@@ -121,7 +121,7 @@ def _charts(r: dict[str, Any]) -> list[tuple[str, Markup]]:
             top = max((v for v in series.values if v is not None), default=1.0)
             series = Series(series.title, series.unit, series.values, 0.0, max(top, 1.0), series.css)
         svg = chart(series, start=start, step=step, duration=duration, cuts=cuts, spans=spans)
-        out.append((series.title, svg))
+        out.append((f"{series.title} ({series.unit})", svg))
     return out
 
 
