@@ -17,13 +17,15 @@ import argparse
 import copy
 import json
 import re
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import emit, free_port, median, pct, reelq, reelq_env, start_reelq
+from _common import emit, free_port, median, pct, reelq, reelq_env, wait_http
 from sqlalchemy import create_engine, update
 
 from reelq.db.schema import jobs
@@ -79,7 +81,13 @@ def main() -> None:
         env = reelq_env(data, REELQ_STATUS_CACHE_SECONDS="0", REELQ_WORKER_CONCURRENCY="1")
         port = free_port()
         token = reelq(env, "users", "create", "bench")
-        proc = start_reelq(env, port)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reelq.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_http(port, timeout=120)  # Python starts slowly on a loaded machine
         try:
             base = f"http://127.0.0.1:{port}"
             auth = {"Authorization": f"Bearer {token}"}
