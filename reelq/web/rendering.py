@@ -13,8 +13,10 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -107,6 +109,12 @@ class ConsoleRoute(APIRoute):
                 return error_page(
                     404, "Not found", f"{exc.detail}. It may have been deleted; go to your jobs."
                 )
+            except RequestValidationError:
+                return error_page(
+                    400, "That request was not understood", "Go back, reload the page and try again."
+                )
+            except HTTPException:
+                raise
             except ReelqError as exc:
                 return error_page(status_for(exc), "That did not work", exc.detail)
             except Exception:

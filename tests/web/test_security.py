@@ -191,3 +191,11 @@ def test_a_finished_jobs_event_stream_ends_at_once_for_its_owner(client: TestCli
     r = client.get(f"/console/jobs/{job_id}/events")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
     assert r.text.startswith("event: end\n") and '"status": "completed"' in r.text
+
+
+def test_a_malformed_request_gets_a_page_not_an_error(client: TestClient) -> None:
+    r = client.post("/console/sign-in", data={"token": "rq_" + "x" * 400})
+    assert r.status_code == 400 and "not understood" in r.text
+    sign_in(client, "alice")
+    r = client.get("/console/?status=nonsense")
+    assert r.status_code == 400 and "unknown status" in r.text
