@@ -169,7 +169,8 @@ def test_cancel_a_slow_job_from_its_page(browser: Browser, server: Server, clips
     page.goto(f"{server.url}/console/jobs/{job_id}")
     status = page.locator("#job [data-status]")
     expect(status).to_have_text("Being analysed", timeout=30_000)
-    page.get_by_role("button", name="Cancel").click()
+    page.get_by_role("button", name="Cancel").focus()  # by keyboard
+    page.keyboard.press("Enter")
     expect(status).to_have_text("Cancelled", timeout=30_000)
     expect(page.get_by_role("button", name="Retry")).to_be_visible()
     assert poll_job(server.url, api(server, "carol"), job_id, {"cancelled"})["status"] == "cancelled"
