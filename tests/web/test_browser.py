@@ -207,3 +207,33 @@ def test_admin_sees_a_worker_and_retries_a_failure(
     assert other.goto(f"{server.url}/console/admin").status == 404  # type: ignore[union-attr]
     page.close()
     other.close()
+
+
+def test_pause_and_resume_an_upload(browser: Browser, server: Server, clips: list[Path]) -> None:
+    page = signed_in(browser, server, "erin")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(  # a slow uplink, so there is time to pause
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 40_000},
+    )
+    page.set_input_files("#files", [str(clips[1])])
+    item = page.locator("#uploads li")
+    bar = item.locator("progress")
+    page.wait_for_function(
+        "() => { const b = document.querySelector('#uploads progress'); return b && b.value > 0; }"
+    )
+    item.get_by_role("button", name="Pause").click()
+    expect(item.locator(".upload-state")).to_have_text("Paused")
+    paused_at = bar.evaluate("b => b.value")
+    assert 0 < paused_at < 100
+    page.wait_for_timeout(1000)
+    assert bar.evaluate("b => b.value") == paused_at  # nothing moves while paused
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    item.get_by_role("button", name="Resume").click()
+    expect(bar).to_have_js_property("value", 100)
+    expect(item).to_contain_text("Uploaded")
+    page.close()

@@ -47,10 +47,13 @@ def test_sign_in_sets_an_httponly_samesite_cookie_and_keeps_the_token_out_of_url
     cookie = r.headers["set-cookie"]
     assert cookie.startswith(f"{COOKIE}={token};")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
+    assert "Max-Age=604800" in cookie and "Path=/" in cookie
     assert token not in r.headers["location"]
     page = client.get("/console/")
     assert token not in page.text  # not in the page either (the CSRF token is derived, not the token)
     assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
 
 
 def test_the_cookie_is_secure_over_https(settings: object) -> None:
