@@ -7,6 +7,7 @@ the browser sends one, an Origin of this site. Users only ever reach their own j
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -54,11 +55,10 @@ async def session(request: Request) -> Session:
 def same_origin(request: Request) -> None:
     """Refuse a POST whose Origin names another site (browsers send it on cross-site form posts)."""
     origin = request.headers.get("origin")
-    if origin is not None and origin != "null":
-        expected = f"{request.url.scheme}://{request.headers.get('host', '')}"
-        if origin != expected:
-            raise CsrfRejected
-    elif origin == "null":
+    if origin is None:
+        return
+    # The host is compared, not the scheme: behind a TLS-terminating proxy the app may see http.
+    if origin == "null" or urlsplit(origin).netloc != request.headers.get("host", ""):
         raise CsrfRejected
 
 

@@ -141,6 +141,12 @@ def test_sign_in_from_another_site_is_refused(client: TestClient) -> None:
     )
     assert r.status_code == 403
     assert "set-cookie" not in r.headers
+    # this site's own origin is fine, also as https behind a TLS-terminating proxy
+    for origin in ("http://testserver", "https://testserver"):
+        r = client.post(
+            "/console/sign-in", data={"token": token}, headers={"Origin": origin}, follow_redirects=False
+        )
+        assert r.status_code == 303, origin
 
 
 def test_markup_in_a_file_name_and_metadata_is_shown_as_text(client: TestClient, clip: Path) -> None:
