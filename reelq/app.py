@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from reelq import __version__, logs
+from reelq import __version__, logs, web
 from reelq.api import admin as admin_api
 from reelq.api import devices, errors, jobs, notifications, openapi, polling, service, tus, upload, webhooks
 from reelq.api import limits as limits_api
@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(admin_api.router)
     limits_api.install(app)  # requests per second per token / client address, before the hot path
     openapi.install(app)
+    web.mount(app)  # the browser console at / and /console/ (reelq/web)
     # Outermost last: the log sees every answer, including CORS preflights and the headers added here.
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)

@@ -1,0 +1,131 @@
+"""Timeline charts drawn as SVG on the server: no chart library, nothing for the browser to compute.
+
+Each chart is one ``<svg>`` with a polyline per run of known values (a ``null`` bin breaks the line),
+shaded bands for still or silent segments and vertical lines at the cuts. Long timelines are reduced to
+at most ``MAX_POINTS`` points by averaging neighbouring bins, so a 10-minute clip's page stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+WIDTH = 800.0
+HEIGHT = 140.0
+PAD_TOP = 8.0
+PAD_BOTTOM = 20.0
+MAX_POINTS = 400  # about two per pixel of the chart's width
+
+
+@dataclass(frozen=True)
+class Series:
+    title: str  # "Motion"
+    unit: str  # "0–255", "dBFS"
+    values: Sequence[float | None]
+    low: float
+    high: float
+    css: str  # stroke colour class
+
+
+@dataclass(frozen=True)
+class Span:
+    start: float
+    end: float
+    label: str  # "still", "silent"
+
+
+def reduce(values: Sequence[float | None], limit: int = MAX_POINTS) -> tuple[list[float | None], int]:
+    """Average groups of neighbouring bins so at most ``limit`` remain; returns (values, group size)."""
+    group = max(1, -(-len(values) // limit))
+    if group == 1:
+        return list(values), 1
+    out: list[float | None] = []
+    for i in range(0, len(values), group):
+        known = [v for v in values[i : i + group] if v is not None]
+        out.append(sum(known) / len(known) if known else None)
+    return out, group
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def chart(
+    series: Series,
+    *,
+    start: float,
+    step: float,
+    duration: float,
+    cuts: Sequence[float],
+    spans: Sequence[Span],
+) -> Markup:
+    values, group = reduce(series.values)
+    step *= group
+    duration = max(duration, start + step * len(values), 1e-6)
+    span_y = max(series.high - series.low, 1e-9)
+    inner = HEIGHT - PAD_TOP - PAD_BOTTOM
+
+    def x(t: float) -> float:
+        return (t - start) / max(duration - start, 1e-6) * WIDTH
+
+    def y(v: float) -> float:
+        v = min(max(v, series.low), series.high)
+        return PAD_TOP + inner - (v - series.low) / span_y * inner
+
+    parts: list[str] = []
+    for s in spans:
+        parts.append(
+            f'<rect class="span span-{escape(s.label)}" x="{_fmt(x(s.start))}" y="{PAD_TOP}" '
+            f'width="{_fmt(max(x(s.end) - x(s.start), 1.0))}" height="{_fmt(inner)}">'
+            f"<title>{escape(s.label)} {s.start:.1f}–{s.end:.1f} s</title></rect>"
+        )
+    for c in cuts:
+        parts.append(
+            f'<line class="cut" x1="{_fmt(x(c))}" x2="{_fmt(x(c))}" '
+            f'y1="{PAD_TOP}" y2="{_fmt(PAD_TOP + inner)}">'
+            f"<title>cut at {c:.1f} s</title></line>"
+        )
+    runs: list[list[str]] = [[]]
+    x_step = step / max(duration - start, 1e-6) * WIDTH
+    low, high, scale = series.low, series.high, inner / span_y
+    bottom = PAD_TOP + inner
+    for i, v in enumerate(values):
+        if v is None:
+            if runs[-1]:
+                runs.append([])
+            continue
+        v = low if v < low else high if v > high else v
+        runs[-1].append(f"{(i + 0.5) * x_step:.1f},{bottom - (v - low) * scale:.1f}")
+    points = 0
+    for run in runs:
+        if run:
+            points += len(run)
+            parts.append(f'<polyline class="line {series.css}" points="{" ".join(run)}"/>')
+    ticks = _ticks(start, duration)
+    for t in ticks:
+        parts.append(f'<text class="tick" x="{_fmt(x(t))}" y="{HEIGHT - 5}">{_fmt(t)} s</text>')
+    for v, ty in ((series.high, PAD_TOP + 12), (series.low, PAD_TOP + inner - 3)):
+        parts.append(f'<text class="tick" x="4" y="{_fmt(ty)}">{v:g}</text>')
+    label = f"{series.title} ({series.unit}) over {duration:.1f} s; {len(cuts)} cuts"
+    return Markup(
+        f'<svg class="chart" viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" role="img" data-points="{points}" '
+        f'aria-label="{escape(label)}" preserveAspectRatio="none"><title>{escape(label)}</title>'
+        f'<rect class="frame" x="0" y="{PAD_TOP}" width="{WIDTH:.0f}" height="{_fmt(inner)}"/>'
+        + "".join(parts)
+        + "</svg>"
+    )
+
+
+def _ticks(start: float, end: float) -> list[float]:
+    length = end - start
+    for step in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600):
+        if length / step <= 8:
+            break
+    first = -(-start // step) * step
+    out, t = [], first
+    while t < end:
+        out.append(t)
+        t += step
+    return out

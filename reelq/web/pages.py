@@ -1,0 +1,196 @@
+"""The console's pages and forms: sign-in, jobs (with the upload zone), a job, the admin overview.
+
+Every route but the sign-in page needs a session; every POST needs the session's CSRF token and, when
+the browser sends one, an Origin of this site. Users only ever reach their own jobs (404 otherwise).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from reelq.errors import BadRequest, JobNotFound
+from reelq.ids import is_id
+from reelq.jobs.states import JobStatus
+from reelq.runtime import Runtime
+from reelq.web.admin_stats import overview
+from reelq.web.config import ConsoleSettings
+from reelq.web.present import view
+from reelq.web.rendering import SECURITY_HEADERS, ConsoleRoute, render
+from reelq.web.session import (
+    CSRF_FIELD,
+    AdminOnly,
+    CsrfRejected,
+    Session,
+    check_csrf,
+    clear_cookie,
+    load_session,
+    set_cookie,
+)
+
+router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
+root = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+
+PAGE_SIZE = 50
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def console_settings(request: Request) -> ConsoleSettings:
+    cs: ConsoleSettings = request.app.state.console_settings
+    return cs
+
+
+async def session(request: Request) -> Session:
+    return await load_session(request, frozenset(console_settings(request).admins))
+
+
+def same_origin(request: Request) -> None:
+    """Refuse a POST whose Origin names another site (browsers send it on cross-site form posts)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    # The host is compared, not the scheme: behind a TLS-terminating proxy the app may see http.
+    if origin == "null" or urlsplit(origin).netloc != request.headers.get("host", ""):
+        raise CsrfRejected
+
+
+async def posted(request: Request, session: Annotated[Session, Depends(session)]) -> Session:
+    """A session whose POST carries its CSRF token (form field or X-CSRF-Token header)."""
+    same_origin(request)
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    check_csrf(session, sent)
+    return session
+
+
+SessionDep = Annotated[Session, Depends(session)]
+PostedDep = Annotated[Session, Depends(posted)]
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+def redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
+
+
+@root.get("/")
+async def home() -> Response:
+    return redirect("/console/")
+
+
+@router.get("/sign-in")
+async def sign_in_page(request: Request) -> Response:
+    return render("sign_in.html", session=None, error=None)
+
+
+@router.post("/sign-in")
+async def sign_in(
+    request: Request, rt: RuntimeDep, token: Annotated[str, Form(max_length=300)] = ""
+) -> Response:
+    same_origin(request)
+    token = token.strip()
+    user = await run_in_threadpool(rt.users.authenticate, token) if token else None
+    if user is None:
+        return render(
+            "sign_in.html",
+            401,
+            session=None,
+            error="That token is not valid or has been revoked. Paste a token made with "
+            "`reelq users create NAME` (it starts with rq_).",
+        )
+    response = redirect("/console/")
+    set_cookie(response, request, token)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, s: PostedDep) -> Response:
+    response = redirect("/console/sign-in")
+    clear_cookie(response, request)
+    return response
+
+
+@router.get("/")
+async def jobs_page(
+    request: Request,
+    s: SessionDep,
+    rt: RuntimeDep,
+    status: Annotated[str, Query(max_length=20)] = "",
+    cursor: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    try:
+        statuses = [JobStatus(status)] if status else []
+    except ValueError as exc:
+        raise BadRequest(f"unknown status; use one of {', '.join(x.value for x in JobStatus)}") from exc
+    jobs, next_cursor = await run_in_threadpool(rt.service.list, s.user.id, statuses, PAGE_SIZE, cursor)
+    return render(
+        "jobs.html",
+        session=s,
+        jobs=jobs,
+        status=status,
+        statuses=[x.value for x in JobStatus],
+        next_cursor=next_cursor,
+        first_page=cursor is None,
+    )
+
+
+@router.get("/jobs/{job_id}")
+async def job_page(job_id: str, s: SessionDep, rt: RuntimeDep) -> Response:
+    job = await run_in_threadpool(rt.service.get, s.user.id, job_id)
+    return render("job.html", session=s, v=view(job))
+
+
+@router.post("/jobs/{job_id}/cancel")
+async def cancel(job_id: str, request: Request, s: PostedDep, rt: RuntimeDep) -> Response:
+    await run_in_threadpool(rt.service.cancel, s.user.id, job_id)
+    return redirect(f"/console/jobs/{job_id}")
+
+
+@router.post("/jobs/{job_id}/retry")
+async def retry(job_id: str, s: PostedDep, rt: RuntimeDep) -> Response:
+    await run_in_threadpool(rt.service.retry, s.user.id, job_id)
+    return redirect(f"/console/jobs/{job_id}")
+
+
+@router.post("/jobs/{job_id}/delete")
+async def delete(job_id: str, s: PostedDep, rt: RuntimeDep) -> Response:
+    await run_in_threadpool(rt.service.delete, s.user.id, job_id)
+    return redirect("/console/")
+
+
+def _admin(s: Session) -> None:
+    if not s.admin:
+        raise AdminOnly
+
+
+@router.get("/admin")
+async def admin_page(s: SessionDep, rt: RuntimeDep) -> Response:
+    _admin(s)
+    st = rt.settings
+    window = max(3 * min(st.reaper_seconds, st.lease_seconds / 2), 30.0)
+    o = await run_in_threadpool(overview, rt.engine, worker_window=window)
+    return render("admin.html", session=s, o=o)
+
+
+@router.post("/admin/jobs/{job_id}/retry")
+async def admin_retry(job_id: str, s: PostedDep, rt: RuntimeDep) -> Response:
+    _admin(s)
+
+    def run() -> None:
+        job = rt.store.get(job_id) if is_id(job_id) else None
+        if job is None:
+            raise JobNotFound(f"no job {job_id[:64]!r}")
+        rt.service.retry(job.user_id, job.id)
+
+    await run_in_threadpool(run)
+    return redirect("/console/admin#failures")

@@ -1,0 +1,208 @@
+"""A job as the console shows it: findings in words with their numbers, charts, thumbnails, metadata."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from reelq.jobs.models import Job
+from reelq.web.charts import Series, Span, chart
+
+STATUS_WORDS = {
+    "queued": "Waiting for a worker",
+    "processing": "Being analysed",
+    "completed": "Done",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+
+
+@dataclass
+class Finding:
+    topic: str
+    words: str
+    tone: str = "ok"  # ok | warn
+
+
+@dataclass
+class Picture:
+    url: str
+    alt: str
+    width: int
+    height: int
+
+
+@dataclass
+class JobView:
+    job: Job
+    summary: str | None = None
+    poster: Picture | None = None
+    scenes: list[Picture] = field(default_factory=list)
+    charts: list[tuple[str, Markup]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    has_result: bool = False
+
+
+def artifact_url(job_id: str, name: str) -> str:
+    return f"/console/jobs/{job_id}/artifacts/{name}"
+
+
+def _picture(job_id: str, thumb: dict[str, Any] | None, alt: str) -> Picture | None:
+    if not isinstance(thumb, dict) or not isinstance(thumb.get("name"), str):
+        return None
+    return Picture(
+        artifact_url(job_id, thumb["name"]), alt, int(thumb.get("width") or 0), int(thumb.get("height") or 0)
+    )
+
+
+def error_words(job: Job) -> str | None:
+    if job.error is None or job.status.value != "failed":
+        return None
+    return job.error.message or f"The analysis failed ({job.error.code})."
+
+
+def size_words(n: int) -> str:
+    value = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{n} bytes"
+
+
+def view(job: Job) -> JobView:
+    out = JobView(job)
+    r = job.result
+    out.has_result = r is not None
+    if not isinstance(r, dict):
+        return out
+    if isinstance(r.get("summary"), str):
+        out.summary = r["summary"]
+    thumbs: dict[str, Any] = r["thumbnails"] if isinstance(r.get("thumbnails"), dict) else {}
+    out.poster = _picture(job.id, thumbs.get("poster"), f"Poster frame of {job.file_name}")
+    for i, t in enumerate(thumbs.get("scenes") or []):
+        pic = _picture(job.id, t, f"Scene {i + 1} at {float(t.get('time') or 0):.1f} s")
+        if pic is not None:
+            out.scenes.append(pic)
+    out.charts = _charts(r)
+    out.findings = findings(r)
+    out.facts = _facts(r.get("metadata"))
+    return out
+
+
+def _spans(items: Any, label: str) -> list[Span]:
+    return [Span(float(s["start"]), float(s["end"]), label) for s in items or [] if isinstance(s, dict)]
+
+
+def _charts(r: dict[str, Any]) -> list[tuple[str, Markup]]:
+    tl = r.get("timelines")
+    if not isinstance(tl, dict):
+        return []
+    start, step = float(tl.get("start") or 0.0), float(tl.get("step") or 0.5)
+    meta = r.get("metadata") or {}
+    integrity = r.get("integrity") or {}
+    duration = float(integrity.get("decoded_duration") or meta.get("duration") or 0.0)
+    cuts = [float(c) for c in r.get("cuts") or []]
+    still = _spans(r.get("still_segments"), "still")
+    silent = _spans(r.get("silent_segments"), "silent")
+    out = []
+    specs = [
+        ("motion", Series("Motion", "0–255", tl.get("motion") or [], 0.0, 0.0, "motion"), still),
+        ("brightness", Series("Brightness", "0–1", tl.get("brightness") or [], 0.0, 1.0, "brightness"), []),
+        ("loudness", Series("Loudness", "dBFS", tl.get("loudness") or [], -80.0, 0.0, "loudness"), silent),
+    ]
+    for key, series, spans in specs:
+        if not series.values:
+            continue
+        if key == "motion":
+            top = max((v for v in series.values if v is not None), default=1.0)
+            series = Series(series.title, series.unit, series.values, 0.0, max(top, 1.0), series.css)
+        svg = chart(series, start=start, step=step, duration=duration, cuts=cuts, spans=spans)
+        out.append((f"{series.title} ({series.unit})", svg))
+    return out
+
+
+def findings(r: dict[str, Any]) -> list[Finding]:
+    q = r.get("quality")
+    if not isinstance(q, dict):
+        return []
+    out: list[Finding] = []
+    sharp = q.get("sharpness")
+    if isinstance(sharp, dict):
+        if sharp.get("blurry"):
+            out.append(
+                Finding("Sharpness", f"Looks soft: median detail {sharp['median']:.2f} (below 1.0).", "warn")
+            )
+        else:
+            out.append(
+                Finding("Sharpness", f"Sharp: median detail {sharp['median']:.2f} (1.0 and up is sharp).")
+            )
+    shake = q.get("shake")
+    if isinstance(shake, dict):
+        level, pct = str(shake.get("level")), float(shake.get("jitter_percent") or 0.0)
+        words = {"steady": "Steady camera", "moderate": "Some camera shake", "shaky": "Shaky camera"}
+        out.append(
+            Finding(
+                "Shake",
+                f"{words.get(level, 'Shake')}: jitter {pct:.2f} % of the frame.",
+                "ok" if level == "steady" else "warn",
+            )
+        )
+    exp = q.get("exposure")
+    if isinstance(exp, dict):
+        mean = exp.get("mean_brightness")
+        mean_words = f"mean brightness {mean:.2f}" if isinstance(mean, (int, float)) else "brightness unknown"
+        if exp.get("too_dark"):
+            out.append(Finding("Exposure", f"Too dark: {mean_words} (below 0.18 is dark).", "warn"))
+        elif exp.get("clipped_highlights"):
+            clipped = float(exp.get("clipped_fraction") or 0.0) * 100
+            out.append(
+                Finding("Exposure", f"Blown-out highlights: {clipped:.1f} % of pixels near white.", "warn")
+            )
+        else:
+            out.append(Finding("Exposure", f"Well exposed: {mean_words}."))
+    loud = q.get("loudness")
+    if isinstance(loud, dict):
+        lufs = loud.get("integrated_lufs")
+        if lufs is None:
+            out.append(Finding("Loudness", "Silent: no sound above the gate.", "warn"))
+        else:
+            tone = "warn" if lufs < -30 or lufs > -8 else "ok"
+            loud_words = "Quiet" if lufs < -30 else "Very loud" if lufs > -8 else "Normal loudness"
+            peak = loud.get("peak_dbfs")
+            peak_words = f", peak {peak:.1f} dBFS" if isinstance(peak, (int, float)) else ""
+            out.append(Finding("Loudness", f"{loud_words}: {lufs:.1f} LUFS{peak_words}.", tone))
+    elif "loudness" in q:
+        out.append(Finding("Loudness", "No audio track."))
+    return out
+
+
+def _facts(meta: Any) -> list[tuple[str, str]]:
+    if not isinstance(meta, dict):
+        return []
+    facts: list[tuple[str, str]] = []
+    if isinstance(meta.get("duration"), (int, float)):
+        facts.append(("Duration", f"{meta['duration']:.1f} s"))
+    v = meta.get("video")
+    if isinstance(v, dict):
+        facts.append(("Picture", f"{v.get('display_width')}×{v.get('display_height')} {v.get('codec')}"))
+        fps = v.get("frame_rate") or v.get("declared_frame_rate")
+        if isinstance(fps, (int, float)):
+            facts.append(
+                ("Frame rate", f"{fps:.2f} fps" + (" (variable)" if v.get("variable_frame_rate") else ""))
+            )
+    a = meta.get("audio")
+    if isinstance(a, dict):
+        facts.append(("Sound", f"{a.get('codec')} {a.get('channels')} ch {a.get('sample_rate')} Hz"))
+    c = meta.get("container")
+    if isinstance(c, dict):
+        facts.append(("Container", str(c.get("format"))))
+    d = meta.get("device")
+    if isinstance(d, dict) and (d.get("make") or d.get("model")):
+        facts.append(("Device", " ".join(str(x) for x in (d.get("make"), d.get("model")) if x)))
+    if meta.get("creation_time"):
+        facts.append(("Recorded", str(meta["creation_time"])))
+    return facts

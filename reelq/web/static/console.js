@@ -1,0 +1,164 @@
+/* reelq console: uploads through tus, live job list and job status over server-sent events.
+   Everything shown from data is set with textContent (never innerHTML), so names stay text. */
+(function () {
+  "use strict";
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = meta ? meta.getAttribute("content") : "";
+
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function size(n) {
+    var units = ["bytes", "KB", "MB", "GB"], i = 0;
+    while (n >= 1000 && i < units.length - 1) { n /= 1000; i++; }
+    return i === 0 ? n + " bytes" : n.toFixed(1) + " " + units[i];
+  }
+
+  // -- forms that ask first ------------------------------------------------------------------
+  document.addEventListener("submit", function (ev) {
+    var msg = ev.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) ev.preventDefault();
+  });
+
+  // -- the job list ------------------------------------------------------------------------------
+  function setStatus(node, data) {
+    node.className = "status status-" + data.status;
+    node.textContent = data.status_words || data.status;
+  }
+
+  function upsertRow(data) {
+    var table = document.getElementById("jobs");
+    if (!table) return;
+    var body = table.tBodies[0];
+    var row = body.querySelector('tr[data-job="' + data.job_id + '"]');
+    if (!row) {
+      row = el("tr", { "data-job": data.job_id });
+      var name = el("td");
+      name.appendChild(el("a", { href: "/console/jobs/" + data.job_id }, data.file_name));
+      name.appendChild(document.createTextNode(" "));
+      name.appendChild(el("span", { class: "muted" }, size(data.file_size || 0)));
+      var st = el("td"); st.appendChild(el("span", { "data-status": "" }));
+      var pr = el("td"); pr.appendChild(el("progress", { max: "1", value: "0", "aria-label": "Progress of " + data.file_name }));
+      row.appendChild(name); row.appendChild(st); row.appendChild(pr); row.appendChild(el("td", {}, "just now"));
+      body.insertBefore(row, body.firstChild);
+      var empty = document.getElementById("empty");
+      if (empty) empty.remove();
+    }
+    setStatus(row.querySelector("[data-status]"), data);
+    row.querySelector("progress").value = data.progress || 0;
+  }
+
+  var jobsTable = document.getElementById("jobs");
+  if (jobsTable && jobsTable.getAttribute("data-live") === "yes" && window.EventSource) {
+    var listEvents = new EventSource("/console/events");
+    listEvents.addEventListener("job", function (ev) { upsertRow(JSON.parse(ev.data)); });
+  }
+
+  // -- one job -------------------------------------------------------------------------------------
+  var jobCard = document.getElementById("job");
+  if (jobCard && jobCard.getAttribute("data-terminal") === "no" && window.EventSource) {
+    var id = jobCard.getAttribute("data-job");
+    var jobEvents = new EventSource("/console/jobs/" + id + "/events");
+    var show = function (ev) {
+      var data = JSON.parse(ev.data);
+      if (data.status === "deleted") { window.location.href = "/console/"; return; }
+      setStatus(jobCard.querySelector("[data-status]"), data);
+      document.getElementById("progress").value = data.progress || 0;
+      document.getElementById("percent").textContent = Math.round((data.progress || 0) * 100) + " %";
+    };
+    jobEvents.addEventListener("status", show);
+    jobEvents.addEventListener("end", function (ev) {
+      show(ev);
+      jobEvents.close();
+      window.location.reload(); // the results are rendered on the server
+    });
+  }
+
+  // the raw result, fetched when first opened (it can be large)
+  var raw = document.getElementById("raw");
+  if (raw) {
+    raw.addEventListener("toggle", function () {
+      if (!raw.open || raw.getAttribute("data-loaded")) return;
+      raw.setAttribute("data-loaded", "yes");
+      var pre = document.getElementById("raw-json");
+      fetch(raw.getAttribute("data-src"), { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (data) { pre.textContent = JSON.stringify(data, null, 2); })
+        .catch(function () { pre.textContent = "Could not load the result; reload the page to try again."; });
+    });
+  }
+
+  // -- uploads -----------------------------------------------------------------------------------
+  var zone = document.getElementById("dropzone");
+  if (!zone) return;
+  var list = document.getElementById("uploads");
+  var input = document.getElementById("files");
+
+  function startUpload(file) {
+    var item = el("li", { class: "upload" });
+    var name = el("span", { class: "upload-name" }, file.name + " (" + size(file.size) + ")");
+    var controls = el("span");
+    var toggle = el("button", { type: "button", class: "secondary" }, "Pause");
+    var state = el("span", { class: "upload-state", role: "status" }, "Starting…");
+    var bar = el("progress", { max: "100", value: "0", "aria-label": "Upload of " + file.name });
+    controls.appendChild(state); controls.appendChild(document.createTextNode(" ")); controls.appendChild(toggle);
+    item.appendChild(name); item.appendChild(controls); item.appendChild(bar);
+    list.appendChild(item);
+    var jobId = null;
+    var paused = false;
+    var upload = new window.tus.Upload(file, {
+      endpoint: zone.getAttribute("data-endpoint"),
+      headers: { "X-CSRF-Token": csrf },
+      metadata: { filename: file.name, filetype: file.type || "application/octet-stream" },
+      chunkSize: 8 * 1024 * 1024,
+      retryDelays: [0, 1000, 3000, 5000],
+      storeFingerprintForResuming: false,
+      onProgress: function (sent, total) {
+        var pct = total ? Math.floor((sent / total) * 100) : 0;
+        bar.value = pct;
+        state.textContent = pct + " %";
+      },
+      onAfterResponse: function (req, res) {
+        var header = res.getHeader("Upload-Job-Id");
+        if (header) jobId = header;
+      },
+      onSuccess: function () {
+        bar.value = 100;
+        item.classList.add("done");
+        toggle.remove();
+        state.textContent = "Uploaded ";
+        if (jobId) {
+          state.appendChild(el("a", { href: "/console/jobs/" + jobId }, "open job"));
+          upsertRow({ job_id: jobId, file_name: file.name, file_size: file.size, status: "queued",
+                      status_words: "Waiting for a worker", progress: 0 });
+        }
+      },
+      onError: function (err) {
+        var res = err && err.originalResponse;
+        var detail = "";
+        try { detail = res ? JSON.parse(res.getBody()).detail : ""; } catch (e) { detail = ""; }
+        state.textContent = "Failed: " + (detail || "the upload stopped; press Resume to try again");
+        toggle.textContent = "Resume"; paused = true;
+        item.classList.add("failed");
+      }
+    });
+    toggle.addEventListener("click", function () {
+      if (paused) { paused = false; toggle.textContent = "Pause"; state.textContent = "Resuming…"; upload.start(); }
+      else { paused = true; toggle.textContent = "Resume"; state.textContent = "Paused"; upload.abort(); }
+    });
+    upload.start();
+  }
+
+  function addFiles(files) { Array.prototype.forEach.call(files, startUpload); }
+  input.addEventListener("change", function () { addFiles(input.files); input.value = ""; });
+  zone.addEventListener("dragover", function (ev) { ev.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
+  zone.addEventListener("drop", function (ev) {
+    ev.preventDefault(); zone.classList.remove("over");
+    if (ev.dataTransfer && ev.dataTransfer.files) addFiles(ev.dataTransfer.files);
+  });
+})();

@@ -1,0 +1,239 @@
+"""The console in Debian's Chromium (Playwright) against a real `reelq serve`.
+
+Skipped with a message when /usr/bin/chromium is missing (``.ci/run`` installs it). With
+``REELQ_SCREENSHOTS=DIR`` the pages are also saved there (docs/images/console-*.png come from this).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from reelq.testing import make_clip
+from reelq.testing.corpus import basic
+
+from support import TEST_ANALYZERS, Server, base_env, cli, poll_job, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("browser tests need Debian's Chromium: apt-get install -y chromium", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+expect.set_options(timeout=30_000)
+
+SLOW = "reelq.testing.analyzers:slow"
+EXPLODE = "reelq.testing.analyzers:explode"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("console")
+    env = base_env(
+        root / "data",
+        REELQ_ANALYZERS=TEST_ANALYZERS,
+        REELQ_TEST_ANALYZER_SECONDS="60",
+        REELQ_CONSOLE_ADMINS="root",
+        REELQ_MAX_ATTEMPTS="1",
+    )
+    s = Server(env, "serve", log=root / "serve.log").start(wait=False)
+    s.wait_ready(timeout=120)  # a loaded machine starts Python slowly
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    d = tmp_path_factory.mktemp("clips")
+    # city.mp4 is the corpus clip with two cuts, a still stretch and a silent one to draw
+    city = d / "city.mp4"
+    shutil.move(basic(d).path, city)
+    return [make_clip(d / "beach.mp4", seconds=2.0), city]
+
+
+def token_for(server: Server, name: str) -> str:
+    existing = cli(server.env, "users", "token", name, check=False)
+    if existing.returncode == 0:
+        return existing.stdout.strip()
+    return cli(server.env, "users", "create", name).stdout.strip()
+
+
+def signed_in(browser: Browser, server: Server, name: str, width: int = 1100) -> Page:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.set_default_timeout(30_000)
+    page.goto(server.url + "/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.get_by_label("API token").fill(token_for(server, name))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Upload videos")).to_be_visible()
+    return page
+
+
+def shot(page: Page, name: str, tmp_path: Path) -> None:
+    page.screenshot(path=str(tmp_path / f"console-{name}.png"), full_page=True)
+    target = os.environ.get("REELQ_SCREENSHOTS")
+    if target:
+        shutil.copy(tmp_path / f"console-{name}.png", Path(target) / f"console-{name}.png")
+
+
+def api(server: Server, name: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(server, name)}"}
+
+
+def api_upload(server: Server, name: str, clip: Path, **fields: str) -> str:
+    with clip.open("rb") as f:
+        r = httpx.post(
+            server.url + "/api/upload",
+            headers=api(server, name),
+            files={"video": (clip.name, f)},
+            data=fields,
+        )
+    assert r.status_code == 202, r.text
+    return str(r.json()["job_id"])
+
+
+def test_upload_two_clips_watch_them_complete_and_open_the_results(
+    browser: Browser, server: Server, clips: list[Path], tmp_path: Path
+) -> None:
+    page = signed_in(browser, server, "alice")
+    expect(page.get_by_text("No jobs yet")).to_be_visible()
+    shot(page, "empty", tmp_path)
+    page.evaluate("window.__notReloaded = true")
+    page.set_input_files("#files", [str(c) for c in clips])
+    bars = page.locator("#uploads progress")
+    expect(bars).to_have_count(2)
+    for i in range(2):
+        expect(bars.nth(i)).to_have_js_property("value", 100, timeout=30_000)
+    expect(page.locator("#uploads li.done")).to_have_count(2)
+    rows = page.locator("#jobs tbody tr")
+    expect(rows).to_have_count(2)
+    # queued → completed in the list, live (no reload: the marker set above survives)
+    for name in ("beach.mp4", "city.mp4"):
+        row = rows.filter(has_text=name)
+        expect(row.locator("[data-status]")).to_have_text("Done", timeout=60_000)
+    assert page.evaluate("window.__notReloaded") is True
+    shot(page, "jobs", tmp_path)
+
+    rows.filter(has_text="city.mp4").get_by_role("link", name="city.mp4").click()
+    expect(page.get_by_role("heading", name="city.mp4")).to_be_visible()
+    poster = page.locator("img.poster")
+    expect(poster).to_be_visible()
+    scenes = page.locator("img.scene")
+    assert scenes.count() >= 1
+    for img in [poster, *scenes.all()]:
+        img.scroll_into_view_if_needed()
+        wait_for(lambda img=img: img.evaluate("i => i.complete && i.naturalWidth > 0"), 10, what="thumbnail")
+    charts = page.locator("svg.chart")
+    expect(charts).to_have_count(3)  # motion, brightness, loudness
+    for svg in charts.all():
+        assert int(svg.get_attribute("data-points") or 0) >= 4
+        points = svg.locator("polyline").first.get_attribute("points") or ""
+        assert len(points.split()) >= 4
+    findings = page.locator(".findings li")
+    assert findings.count() >= 3
+    expect(page.locator(".findings")).to_contain_text("LUFS")
+    assert page.locator("svg.chart line.cut").count() >= 2  # the corpus clip's two cuts, on each chart
+    assert page.locator("svg.chart rect.span-still").count() >= 1
+    assert page.locator("svg.chart rect.span-silent").count() >= 1
+    raw = page.locator("pre.raw")
+    expect(raw).to_be_hidden()
+    page.get_by_text("Raw result (JSON)").click()
+    expect(raw).to_be_visible()
+    expect(raw).to_contain_text('"timelines"')
+    shot(page, "job", tmp_path)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400  # no sideways scrolling on a phone
+    shot(page, "job-phone", tmp_path)
+    page.close()
+
+
+def test_cancel_a_slow_job_from_its_page(browser: Browser, server: Server, clips: list[Path]) -> None:
+    page = signed_in(browser, server, "carol")
+    job_id = api_upload(server, "carol", clips[0], analyzer=SLOW)
+    page.goto(f"{server.url}/console/jobs/{job_id}")
+    status = page.locator("#job [data-status]")
+    expect(status).to_have_text("Being analysed", timeout=30_000)
+    page.get_by_role("button", name="Cancel").focus()  # by keyboard
+    page.keyboard.press("Enter")
+    expect(status).to_have_text("Cancelled", timeout=30_000)
+    expect(page.get_by_role("button", name="Retry")).to_be_visible()
+    assert poll_job(server.url, api(server, "carol"), job_id, {"cancelled"})["status"] == "cancelled"
+    page.close()
+
+
+def test_admin_sees_a_worker_and_retries_a_failure(
+    browser: Browser, server: Server, clips: list[Path], tmp_path: Path
+) -> None:
+    job_id = api_upload(server, "dave", clips[0], analyzer=EXPLODE)
+    first = poll_job(server.url, api(server, "dave"), job_id, {"failed"})
+    page = signed_in(browser, server, "root")
+    page.get_by_role("link", name="Admin").click()
+    expect(page.get_by_role("heading", name="Workers")).to_be_visible()
+    expect(page.locator("tr.worker")).to_have_count(1)
+    expect(page.locator("tr.worker")).to_contain_text("ago")
+    failed = page.locator(f'li.failed-job[data-job="{job_id}"]')
+    expect(failed).to_contain_text(clips[0].name)
+    shot(page, "admin", tmp_path)
+    failed.get_by_role("button").click()
+    expect(page.get_by_role("heading", name="Workers")).to_be_visible()
+
+    def failed_again() -> dict[str, Any] | None:
+        body: dict[str, Any] = httpx.get(
+            f"{server.url}/api/results/job/{job_id}", headers=api(server, "dave")
+        ).json()
+        again = body["status"] == "failed" and body["finished_at"] != first["finished_at"]
+        return body if again else None
+
+    wait_for(failed_again, 30, 0.2, "the retried job to run (and fail) again")
+    # a user who is not an admin has no admin page
+    other = signed_in(browser, server, "alice")
+    expect(other.get_by_role("link", name="Admin")).to_have_count(0)
+    assert other.goto(f"{server.url}/console/admin").status == 404  # type: ignore[union-attr]
+    page.close()
+    other.close()
+
+
+def test_pause_and_resume_an_upload(browser: Browser, server: Server, clips: list[Path]) -> None:
+    page = signed_in(browser, server, "erin")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(  # a slow uplink, so there is time to pause
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 40_000},
+    )
+    page.set_input_files("#files", [str(clips[1])])
+    item = page.locator("#uploads li")
+    bar = item.locator("progress")
+    page.wait_for_function(
+        "() => { const b = document.querySelector('#uploads progress'); return b && b.value > 0; }"
+    )
+    item.get_by_role("button", name="Pause").click()
+    expect(item.locator(".upload-state")).to_have_text("Paused")
+    paused_at = bar.evaluate("b => b.value")
+    assert 0 < paused_at < 100
+    page.wait_for_timeout(1000)
+    assert bar.evaluate("b => b.value") == paused_at  # nothing moves while paused
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    item.get_by_role("button", name="Resume").click()
+    expect(bar).to_have_js_property("value", 100)
+    expect(item).to_contain_text("Uploaded")
+    page.close()

@@ -1,0 +1,66 @@
+"""The server-drawn timeline charts and the findings in words."""
+
+from __future__ import annotations
+
+import re
+
+from reelq.web.charts import MAX_POINTS, Series, Span, chart, reduce
+from reelq.web.present import findings
+
+
+def points_of(svg: str) -> list[list[tuple[float, float]]]:
+    runs = re.findall(r'<polyline class="line [a-z]+" points="([^"]+)"', svg)
+    return [[tuple(map(float, p.split(","))) for p in run.split()] for run in runs]  # type: ignore[misc]
+
+
+def test_a_chart_draws_every_point_marks_cuts_and_segments_and_breaks_at_nulls() -> None:
+    values = [0.1, 0.5, None, 0.9, 0.3]
+    svg = str(
+        chart(
+            Series("Brightness", "0–1", values, 0.0, 1.0, "brightness"),
+            start=0.0,
+            step=0.5,
+            duration=2.5,
+            cuts=[1.0],
+            spans=[Span(1.5, 2.5, "still")],
+        )
+    )
+    runs = points_of(svg)
+    assert [len(r) for r in runs] == [2, 2]  # the null splits the line
+    assert 'data-points="4"' in svg
+    (x0, y0), (x1, y1) = runs[0]
+    assert x0 < x1 and y1 < y0  # later is right, brighter is higher
+    assert svg.count('class="cut"') == 1 and 'x1="320.0"' in svg  # 1.0 s of 2.5 s across 800
+    assert 'class="span span-still"' in svg and "still 1.5–2.5 s" in svg
+
+
+def test_a_long_timeline_is_averaged_down() -> None:
+    values: list[float | None] = [float(i % 10) for i in range(1200)]
+    reduced, group = reduce(values)
+    assert group == 3 and len(reduced) == 400 <= MAX_POINTS
+    assert reduced[0] == 1.0
+    assert reduce([None, None, 1.0, 3.0], limit=2) == ([None, 2.0], 2)
+
+
+def test_titles_are_escaped() -> None:
+    svg = str(
+        chart(Series("<b>", "<i>", [1.0], 0.0, 1.0, "motion"), start=0, step=1, duration=1, cuts=[], spans=[])
+    )
+    assert "<b>" not in svg and "&lt;b&gt;" in svg
+
+
+def test_findings_say_what_the_numbers_mean() -> None:
+    quality = {
+        "sharpness": {"median": 0.62, "blurry": True},
+        "shake": {"jitter_percent": 1.4, "level": "shaky"},
+        "exposure": {"mean_brightness": 0.1, "too_dark": True, "clipped_highlights": False},
+        "loudness": {"integrated_lufs": -14.2, "peak_dbfs": -1.0, "loudness_range_lu": 3.0},
+    }
+    words = {f.topic: (f.words, f.tone) for f in findings({"quality": quality})}
+    assert words["Sharpness"] == ("Looks soft: median detail 0.62 (below 1.0).", "warn")
+    assert words["Shake"] == ("Shaky camera: jitter 1.40 % of the frame.", "warn")
+    assert words["Exposure"][0].startswith("Too dark: mean brightness 0.10")
+    assert words["Loudness"] == ("Normal loudness: -14.2 LUFS, peak -1.0 dBFS.", "ok")
+    silent = findings({"quality": {**quality, "loudness": {"integrated_lufs": None}}})
+    assert any(f.words.startswith("Silent") for f in silent)
+    assert any(f.words == "No audio track." for f in findings({"quality": {**quality, "loudness": None}}))
