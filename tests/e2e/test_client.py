@@ -77,6 +77,9 @@ def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         REELQ_MAX_INCOMPLETE_UPLOADS="2",
         REELQ_MAX_CONCURRENT_UPLOADS="1",
         REELQ_LOG_LEVEL="WARNING",
+        # 120 jobs stay queued here (no worker): above the default per-user quota of 50 unfinished jobs
+        REELQ_LIMIT_CONCURRENT_JOBS="0",
+        REELQ_LIMIT_REQUESTS_PER_SECOND="0",
     )
     server = start(Server(env, "serve", log=data / "serve.log"))
     yield server
