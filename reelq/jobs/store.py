@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,9 @@ class Recovered:
     job_id: str
     status: JobStatus
     attempts: int
+
+
+PROCESS_STARTED = time.time()  # no worker of this process started before this module was imported
 
 
 class JobStore:
@@ -428,12 +432,19 @@ class JobStore:
         dead: list[str] = []
         with self.engine.begin() as conn:
             rows = conn.execute(
-                select(workers.c.id, workers.c.hostname, workers.c.pid, workers.c.heartbeat_at).where(
-                    workers.c.id != me
-                )
+                select(
+                    workers.c.id,
+                    workers.c.hostname,
+                    workers.c.pid,
+                    workers.c.started_at,
+                    workers.c.heartbeat_at,
+                ).where(workers.c.id != me)
             ).all()
-            for worker_id, host, pid, beat in rows:
-                gone = host == hostname and (pid == own_pid or not pid_alive(pid))
+            for worker_id, host, pid, started, beat in rows:
+                # my own pid in an older row: a process that ended before mine began (a restart in a fresh
+                # PID namespace); a newer row with my pid is another worker in this very process
+                reused = pid == own_pid and started < PROCESS_STARTED
+                gone = host == hostname and (reused or (pid != own_pid and not pid_alive(pid)))
                 if not gone and beat >= t - dead_after:
                     continue
                 conn.execute(

@@ -27,7 +27,7 @@ def test_without_out_the_artifacts_are_not_kept(
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)
-    assert analyze_local(clip, analyzer="probe")["video"]["width"] == 320
+    assert analyze_local(clip, analyzer="probe")["metadata"]["video"]["display_width"] == 320
     assert list(tmp_path.iterdir()) == []
 
 
