@@ -28,8 +28,8 @@ SCHEME = "bearerAuth"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # Paths served outside the document on purpose (the document itself, its viewers, Prometheus).
-UNDOCUMENTED_PATHS = ("/openapi.json", "/docs", "/redoc", "/metrics")
-UNDOCUMENTED_PREFIXES = ("/static/docs/",)
+UNDOCUMENTED_PATHS = ("/openapi.json", "/docs", "/redoc", "/metrics", "/")
+UNDOCUMENTED_PREFIXES = ("/static/docs/", "/console")  # the browser console's pages are not the API
 
 
 WWW_AUTHENTICATE = header("Bearer", required=True)

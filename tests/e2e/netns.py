@@ -38,6 +38,7 @@ def _ip(*args: str) -> None:
 
 class Host:
     def __init__(self, index: int) -> None:
+        self.ports: dict[int, int] = {}  # a service's port on 127.0.0.1 → its forwarder's port at the gateway
         tag = secrets.token_hex(2)
         self.name = f"rq{index}{tag}"
         self.outer = f"rqo{index}{tag}"
@@ -78,6 +79,7 @@ class Forwarder:
     def __init__(self, listen: tuple[str, int], target: tuple[str, int]) -> None:
         self.target = target
         self.server = socket.create_server(listen)
+        self.port = int(self.server.getsockname()[1])
         self.server.setblocking(False)
         self.sel = selectors.DefaultSelector()
         self.sel.register(self.server, selectors.EVENT_READ, None)
@@ -121,16 +123,20 @@ class Forwarder:
 
 @contextlib.contextmanager
 def hosts(count: int, services: dict[str, int]) -> Iterator[list[Host]]:
-    """``count`` hosts; each reaches ``services`` (name → port on 127.0.0.1) at its gateway, same port."""
+    """``count`` hosts; each reaches ``services`` (name → port on 127.0.0.1) at its gateway, on the port
+    that ``host.ports`` names (chosen by the kernel, so nothing else listening there can be in the way)."""
     made: list[Host] = []
     forwarders: list[Forwarder] = []
     try:
+        first = 1 + secrets.randbelow(200)
         for i in range(count):
-            host = Host(i + 1)
+            host = Host(first + i)
             made.append(host)
             host.create()
             for port in services.values():
-                forwarders.append(Forwarder((host.gateway, port), ("127.0.0.1", port)))
+                forwarder = Forwarder((host.gateway, 0), ("127.0.0.1", port))
+                forwarders.append(forwarder)
+                host.ports[port] = forwarder.port
         yield made
     finally:
         for f in forwarders:

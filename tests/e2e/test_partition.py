@@ -57,10 +57,12 @@ def test_cut_off_worker_loses_its_job_and_its_late_work_is_refused(tmp_path: Pat
             with netns.hosts(2, services) as (h1, h2):
 
                 def worker(host: netns.Host, name: str) -> subprocess.Popen[bytes]:
-                    local = {
-                        k: v.replace("127.0.0.1", host.gateway) if k.endswith("_URL") else v
-                        for k, v in env.items()
-                    }
+                    local = dict(env)
+                    for key in ("REELQ_DATABASE_URL", "REELQ_QUEUE_URL", "REELQ_EXPO_API_URL"):
+                        for port, forwarded in host.ports.items():
+                            local[key] = local[key].replace(
+                                f"127.0.0.1:{port}", f"{host.gateway}:{forwarded}"
+                            )
                     log = (tmp_path / f"{name}.log").open("ab")
                     argv = [sys.executable, "-m", "reelq.cli", "worker"]
                     return subprocess.Popen(host.command(name, argv), env=local, stdout=log, stderr=log)

@@ -73,6 +73,8 @@ def test_multipart_trickle_is_ended_408(server: tuple[Server, dict[str, str]], c
     with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as sock:
         sock.sendall(request_head("POST", "/api/upload", headers) + preamble)
         took, answer = trickle(sock, video[4096:], every=0.25, limit=10 * IDLE)
+        if not answer.partition(b"\r\n\r\n")[2]:  # the body may come in a packet of its own
+            answer += sock.recv(65536)
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"slower than 1024 bytes/s" in answer
     assert took < 5 * IDLE
