@@ -80,7 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_age=86400,
         )
     app.include_router(jobs.router)
-    app.add_middleware(polling.StatusCacheHit)  # repeat polls answered from memory (api/polling.py)
     app.include_router(service.router)
     app.include_router(metrics_api.router)
     app.include_router(devices.router)
@@ -93,4 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost last: the log sees every answer, including CORS preflights and the headers added here.
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)
+    # In front of everything: plain status polls answered from memory or one row read (api/polling.py);
+    # it counts the request, adds the security headers and logs like the layers it skips.
+    app.add_middleware(polling.StatusCacheHit)
     return app

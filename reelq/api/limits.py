@@ -1,9 +1,10 @@
 """Rate limits at the HTTP edge: requests per second per token (or per client address without a valid
 token), answered before anything else runs; and the upload checks called by the upload routes.
 
-The request layer is the outermost ASGI layer, so a poll answered from a cache counts too. A token
-counts under its own key only once it was verified (it is in the auth cache); anything else counts
-under the client address, so random tokens cannot dodge the per-address limit.
+The request layer sits in front of every route; the status hot path (``api/polling.py``), which answers
+before it, counts its polls with the same ``count_token_request``, so a poll answered from memory counts
+too. A token counts under its own key only once it was verified (it is in the auth cache); anything else
+counts under the client address, so random tokens cannot dodge the per-address limit.
 """
 
 from __future__ import annotations
@@ -62,34 +63,44 @@ class RequestRateLimit:
                 token = value[7:].strip().decode("latin-1") if value[:7].lower() == b"bearer " else None
                 break
         user = rt.users.cached(token) if token else None
-        if user is not None:
+        if user is not None and token is not None:
             limits = limiter.cached_limits(user.id)
             if limits is None:
                 try:
                     limits = await run_in_threadpool(limiter.limits_for, user.id)
                 except Exception:  # the database is down: the route itself will answer 503
                     limits = limiter.defaults
-            quota = limits.requests_per_second
-            key, policy = "tok:" + hashlib.sha256(token.encode()).hexdigest()[:32], "token"  # type: ignore[union-attr]
-        else:
-            quota = rt.settings.limit_anonymous_requests_per_second
-            client = scope.get("client")
-            key, policy = "ip:" + (client[0] if client else "unknown"), "address"
-        if not quota:
-            return None
-        counters: Any = limiter.requests
-        if isinstance(counters, RedisCounters):
-            count, reset = await counters.hit_async(key, 1)
-        else:
-            count, reset = counters.hit(key, 1)
-        if count <= quota:
-            return None
-        return problem(
-            429,
-            "request_rate_limited",
-            f"at most {quota} requests per second per {policy}; slow down",
-            headers=rate_headers(policy, quota, 1, 0, reset),
-        )
+            return await count_token_request(rt, token, limits.requests_per_second)
+        client = scope.get("client")
+        key = "ip:" + (client[0] if client else "unknown")
+        return await count_request(rt, key, rt.settings.limit_anonymous_requests_per_second, "address")
+
+
+async def count_token_request(rt: Runtime, token: str, quota: int) -> JSONResponse | None:
+    """Count one request of a verified token; the 429 answer if it is over ``quota`` per second."""
+    if not quota:
+        return None
+    key = "tok:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    return await count_request(rt, key, quota, "token")
+
+
+async def count_request(rt: Runtime, key: str, quota: int, policy: str) -> JSONResponse | None:
+    """Count one request under ``key``; the 429 answer if the count is over ``quota`` (0: no limit)."""
+    if not quota:
+        return None
+    counters: Any = rt.limiter.requests
+    if isinstance(counters, RedisCounters):
+        count, reset = await counters.hit_async(key, 1)
+    else:
+        count, reset = counters.hit(key, 1)
+    if count <= quota:
+        return None
+    return problem(
+        429,
+        "request_rate_limited",
+        f"at most {quota} requests per second per {policy}; slow down",
+        headers=rate_headers(policy, quota, 1, 0, reset),
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -16,7 +16,8 @@ from reelq.logs import event
 
 log = logging.getLogger("reelq.http")
 
-_ALWAYS = (
+# on every response (the status hot path in api/polling.py adds them itself)
+ALWAYS_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
@@ -43,7 +44,7 @@ class SecurityHeaders:
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 ctype = next((v for n, v in headers if n.lower() == b"content-type"), b"").lower()
-                extra = [(n, v) for n, v in _ALWAYS if n not in present]
+                extra = [(n, v) for n, v in ALWAYS_HEADERS if n not in present]
                 if ctype.startswith(b"text/html") and b"content-security-policy" not in present:
                     extra.append((b"content-security-policy", b"frame-ancestors 'none'"))
                 if ctype.startswith(b"application/problem+json") and b"cache-control" not in present:

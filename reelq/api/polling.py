@@ -16,8 +16,10 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from annotated_types import Le
@@ -26,6 +28,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from reelq.api.limits import count_token_request
+from reelq.api.middleware import ALWAYS_HEADERS, SecurityHeaders
 from reelq.api.schemas import job_out, status_url
 from reelq.api.signed import signer_of, signer_of_state
 from reelq.auth.signing import UrlSigner
@@ -34,9 +38,11 @@ from reelq.config import Settings
 from reelq.errors import RateLimited
 from reelq.ids import is_id
 from reelq.jobs.models import Job
+from reelq.logs import event
 from reelq.runtime import Runtime
 
 PATH_PREFIX = status_url("")
+http_log = logging.getLogger("reelq.http")  # the request log's logger (api/middleware.py)
 RETRY_AFTER_SECONDS = 2
 WAIT_STEP = 0.25  # how often a watched job is re-read
 KEEPALIVE_SECONDS = 15.0
@@ -60,11 +66,22 @@ def etag_of(job: Job) -> str:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A status answer ready to send."""
+    """A status answer ready to send: as a Response (the route) or as raw ASGI messages (the hot path)."""
 
     etag: str
     body: bytes
     terminal: bool
+    raw_200: list[tuple[bytes, bytes]] = field(init=False, repr=False, compare=False)
+    raw_304: list[tuple[bytes, bytes]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        def raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+            return [*((k.lower().encode(), v.encode()) for k, v in headers.items()), *ALWAYS_HEADERS]
+
+        length = str(len(self.body)).encode()
+        ok = [*raw(self.headers()), (b"content-type", b"application/json"), (b"content-length", length)]
+        object.__setattr__(self, "raw_200", ok)
+        object.__setattr__(self, "raw_304", raw(self.headers(not_modified=True)))
 
     @classmethod
     def of(cls, job: Job, signer: UrlSigner | None = None) -> Rendered:
@@ -81,6 +98,16 @@ class Rendered:
         if if_none_match and if_none_match == self.etag:
             return Response(status_code=304, headers=self.headers(not_modified=True))
         return Response(self.body, media_type="application/json", headers=self.headers())
+
+    async def send(self, send: Send, if_none_match: str | None) -> int:
+        """Send the answer as raw ASGI messages, with the security headers; returns the status."""
+        if if_none_match and if_none_match == self.etag:
+            await send({"type": "http.response.start", "status": 304, "headers": self.raw_304})
+            await send({"type": "http.response.body", "body": b""})
+            return 304
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_200})
+        await send({"type": "http.response.body", "body": self.body})
+        return 200
 
 
 def _state_item(state: Any, name: str, make: Callable[[], Any]) -> Any:
@@ -222,11 +249,13 @@ async def status_answer(
 
 
 class StatusCacheHit:
-    """ASGI middleware: the hot path of a plain poll (see the module docstring).
+    """ASGI middleware, the outermost layer: the hot path of a plain poll (see the module docstring).
 
     A poll without a query string or ``Origin``, whose token was checked moments ago, is answered here:
     from the micro-cache, or else from one row read by the runtime's status reader (no thread hop, no
-    SQL compilation, no framework). Anything else, and any doubt, goes on to the documented route.
+    SQL compilation, no framework). It does what the layers behind it would: counts the request against
+    the token's rate limit, adds the security headers, and writes the ``http.request`` log line when
+    DEBUG is on. Anything else, and any doubt, goes on to those layers and the documented route.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -239,13 +268,26 @@ class StatusCacheHit:
             and scope["path"].startswith(PATH_PREFIX)
             and not scope["query_string"]
         ):
-            hit = await self._answer(scope)
-            if hit is not None:
-                await hit(scope, receive, send)
+            started = time.perf_counter()
+            status = await self._answer(scope, receive, send)
+            if status:
+                if http_log.isEnabledFor(logging.DEBUG if status < 400 else logging.INFO):
+                    user = scope.get("state", {}).get("user")
+                    event(
+                        http_log,
+                        "http.request",
+                        logging.INFO if status >= 400 else logging.DEBUG,
+                        method="GET",
+                        path=scope["path"],
+                        status=status,
+                        user=getattr(user, "id", None),
+                        ms=round((time.perf_counter() - started) * 1000, 1),
+                    )
                 return
         await self.app(scope, receive, send)
 
-    async def _answer(self, scope: Scope) -> Response | None:
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> int:
+        """The status sent, or 0 when the request must go on to the full stack."""
         job_id = scope["path"][len(PATH_PREFIX) :]
         token = known = None
         for name, value in scope["headers"]:
@@ -254,14 +296,23 @@ class StatusCacheHit:
             elif name == b"if-none-match":
                 known = value
             elif name == b"origin":
-                return None  # browsers need the CORS layer
+                return 0  # browsers need the CORS layer
         if token is None or token[:7].lower() != b"bearer " or not is_id(job_id):
-            return None
+            return 0
         state = scope["app"].state
         rt: Runtime = state.runtime
-        user = rt.users.cached(token[7:].strip().decode("latin-1"))
+        secret = token[7:].strip().decode("latin-1")
+        user = rt.users.cached(secret)
         if user is None:
-            return None
+            return 0
+        limits = rt.limiter.cached_limits(user.id)
+        if limits is None:
+            return 0  # the full stack reads the user's limits
+        scope.setdefault("state", {})["user"] = user
+        refused = await count_token_request(rt, secret, limits.requests_per_second)
+        if refused is not None:
+            await SecurityHeaders(refused)(scope, receive, send)
+            return refused.status_code
         cache: TTLCache[tuple[str, str], Rendered] = _state_item(
             state, "status_cache", lambda: TTLCache(rt.settings.status_cache_seconds)
         )
@@ -270,7 +321,7 @@ class StatusCacheHit:
             reader = rt.status_reader
             job = await reader.get(job_id, user.id) if reader is not None else None
             if job is None:
-                return None  # no such job for this user, or the reader is unavailable: the route answers
+                return 0  # no such job for this user, or the reader is unavailable: the route answers
             rendered = Rendered.of(job, signer_of_state(state))
             cache.put((user.id, job_id), rendered)
-        return rendered.response(known.decode("latin-1") if known is not None else None)
+        return await rendered.send(send, known.decode("latin-1") if known is not None else None)

@@ -179,3 +179,42 @@ def test_open_streams_and_long_polls_are_capped_per_user(app_client: TestClient,
     assert rt_of(app_client) and not app_client.app.state.stream_slots.open  # type: ignore[attr-defined]
     job2 = submit(app_client, auth, clip)
     assert app_client.get(f"/api/results/job/{job2}?wait=1", headers=auth).status_code == 200
+
+
+SECURITY = ("x-content-type-options", "referrer-policy", "x-frame-options")
+
+
+def test_plain_polls_are_answered_in_front_of_every_other_layer_with_the_same_headers(
+    app_client: TestClient, clip: Path
+) -> None:
+    """The hot path is the outermost layer (a poll pays for no other middleware), and what it sends is
+    what the full stack sends: the security headers, ETag, Cache-Control, Retry-After, 304 on a match."""
+    app = app_client.app
+    assert app.user_middleware[0].cls is StatusCacheHit  # type: ignore[attr-defined]
+    auth = make_user(app_client)
+    job_id = submit(app_client, auth, clip)
+    url = f"/api/results/job/{job_id}"
+    routed = app_client.get(url + "?wait=0", headers=auth)  # a query string: the documented route
+    hot = app_client.get(url, headers=auth)
+    assert hot.status_code == routed.status_code == 200
+    assert hot.content == routed.content
+    for name in (*SECURITY, "etag", "cache-control", "retry-after", "content-type", "content-length"):
+        assert hot.headers[name] == routed.headers[name], name
+    again = app_client.get(url, headers={**auth, "If-None-Match": hot.headers["etag"]})
+    assert again.status_code == 304 and again.content == b""
+    assert all(name in again.headers for name in (*SECURITY, "etag", "retry-after"))
+
+
+def test_polls_answered_from_memory_count_against_the_rate_limit(tmp_path: Path, clip: Path) -> None:
+    settings = fast_settings(tmp_path / "d", embedded_worker=False, limit_requests_per_second=4)
+    with TestClient(create_app(settings)) as c:
+        auth = make_user(c)
+        job_id = submit(c, auth, clip)
+        time.sleep(1.05)  # a fresh one-second window
+        codes = [c.get(f"/api/results/job/{job_id}", headers=auth).status_code for _ in range(10)]
+        assert codes.count(200) <= 4 and 429 in codes, codes
+        r = c.get(f"/api/results/job/{job_id}", headers=auth)
+        if r.status_code == 429:
+            assert r.json()["code"] == "request_rate_limited"
+            assert r.headers["ratelimit-policy"] == '"token";q=4;w=1'
+            assert all(name in r.headers for name in SECURITY)
