@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from reelq.app import create_app
+from reelq.db.schema import tus_uploads
 from reelq.runtime import Runtime
 
 from support import fast_settings, make_user
@@ -365,12 +366,14 @@ def test_termination_then_patch_is_410(c: TestClient, auth: dict[str, str], vide
 
 
 def test_expired_upload_is_swept_and_answers_410(make_client, video: bytes) -> None:  # type: ignore[no-untyped-def]
-    c = make_client(upload_expiry_seconds=0.5)
+    c = make_client(upload_expiry_seconds=60)
     auth = make_user(c)
     url = create(c, auth, len(video))
     r = patch(c, auth, url, 0, video[:1000])
     assert r.status_code == 204 and r.headers["upload-expires"].endswith("GMT")
-    time.sleep(0.7)
+    store = rt(c).tus.store
+    with store.engine.begin() as conn:  # its 60 s pass (a clock moved forward, not a sleep under load)
+        conn.execute(tus_uploads.update().values(expires_at=time.time() - 1))
     r = patch(c, auth, url, 1000, video[1000:2000])  # expired even before the sweeper ran
     assert r.status_code == 410 and r.json()["code"] == "upload_expired"
     assert rt(c).tus.sweep() == 1
