@@ -128,7 +128,7 @@ class Settings(BaseSettings):
         description="Browser origins allowed by CORS (comma list, or `*`); empty: no CORS answers.",
     )
     max_header_bytes: int = Field(
-        64 * 1024, ge=1024, description="Largest request line plus headers `reelq serve` reads (400 beyond)."
+        64 * 1024, ge=1024, description="Largest request line plus headers `reelq serve` reads (431 beyond)."
     )
     header_timeout_seconds: float = Field(
         15.0, gt=0, description="A connection whose request headers are not complete by then is closed."
