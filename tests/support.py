@@ -85,6 +85,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.stop()  # a server that never answered is not left running behind the failed test
         raise TimeoutError(f"server not ready:\n{self.log.read_text()}")
 
     def kill9(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -86,6 +87,11 @@ class Outbox:
         self.engine = engine
         self.clock = clock
         self.channels: list[Channel] = []
+        self._added = threading.local()  # rows the last terminal hook in this thread wrote
+
+    def rows_added_here(self) -> int | None:
+        """Rows the last ``on_terminal`` in this thread wrote (None: it has not run in this thread)."""
+        return getattr(self._added, "count", None)
 
     def add(self, channel: Channel) -> None:
         """A channel whose targets get a row for every finished job from now on."""
@@ -93,6 +99,7 @@ class Outbox:
 
     # -- the job store's terminal hook: runs INSIDE the job's transaction ------------------------
     def on_terminal(self, conn: Connection, job: Job) -> None:
+        self._added.count = 0
         name = event_name(job)
         if name is None:
             return
@@ -125,6 +132,7 @@ class Outbox:
                 )
         if rows:
             self.insert_ignoring_duplicates(conn, rows)
+        self._added.count = len(rows)
 
     @staticmethod
     def insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -121,7 +121,13 @@ class Notifier:
             raise failure
 
     def trigger(self, job: Job | None = None) -> None:
-        """After the terminal commit: ask a consumer to send. A lost trigger is covered by ``tick``."""
+        """After the terminal commit: ask a consumer to send. A lost trigger is covered by ``tick``.
+
+        Called in the thread that finished ``job``: when that finish wrote no notification (no device, no
+        webhook), there is nothing new to send and nothing is asked (rows due for a retry go at ``tick``).
+        """
+        if job is not None and self.outbox.rows_added_here() == 0:
+            return
         try:
             if self._enqueue is not None:
                 self._enqueue()

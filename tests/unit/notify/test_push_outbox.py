@@ -235,3 +235,18 @@ def test_a_send_whose_worker_died_is_claimed_again_after_its_lease(
         from reelq.notify.outbox import State
 
         assert not n(rt).outbox.finish(conn, claimed[0], State.FAILED, error_code="late")
+
+
+def test_a_finish_that_wrote_no_notification_asks_no_one_to_send(
+    rt: Runtime, fake: FakeExpo, user: str, finish: Finish, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The trigger after a finish costs nothing when the job has no device and no webhook to tell."""
+    sends: list[int] = []
+    notifier = n(rt)
+    monkeypatch.setattr(notifier, "_enqueue", lambda: sends.append(1))  # the task that would send
+    notifier.trigger(finish(user))
+    assert sends == []  # no device: nothing was written, nothing to send
+    fake.register(A)
+    notifier.devices.register(user, A)
+    notifier.trigger(finish(user))
+    assert sends == [1]
