@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     job_time_limit: float = Field(1800.0, gt=0, description="Hard wall-clock limit of one analysis.")
     job_memory_limit_mb: int = Field(3072, ge=0, description="Address-space limit of the analysis (0: none).")
     child_max_jobs: int = Field(
-        100, ge=1, description="Jobs one warm analysis process runs before it is replaced."
+        1000, ge=1, description="Jobs one warm analysis process runs before it is replaced."
     )
     child_max_memory_mb: int = Field(
         1024, ge=0, description="A warm analysis process larger than this after a job is replaced (0: never)."

@@ -135,7 +135,7 @@ class JobStore:
         """queued → processing if due. None: someone else has it, it was cancelled, or it is not due yet."""
         t = self.clock()
         with self.engine.begin() as conn:
-            matched = self._transition(
+            return self._transition_returning(
                 conn,
                 job_id,
                 JobStatus.PROCESSING,
@@ -151,9 +151,6 @@ class JobStore:
                 detail={"owner": owner},
                 event="job.claimed",
             )
-            if not matched:
-                return None
-            return Job.from_row(conn.execute(select(jobs).where(jobs.c.id == job_id)).one())
 
     def heartbeat(
         self, job_id: str, lease_token: str, lease_seconds: float, progress: float | None = None
@@ -199,7 +196,7 @@ class JobStore:
             values["progress"] = 1.0
         values.update(_error_values(error))
         with self.engine.begin() as conn:
-            matched = self._transition(
+            job = self._transition_returning(
                 conn,
                 job_id,
                 status,
@@ -209,9 +206,8 @@ class JobStore:
                 event=f"job.{status.value}",
                 from_statuses=[JobStatus.PROCESSING],
             )
-            if not matched:
+            if job is None:
                 raise TransitionConflict(f"job {job_id}: lease lost before {status.value}")
-            job = Job.from_row(conn.execute(select(jobs).where(jobs.c.id == job_id)).one())
             self._run_terminal_hooks(conn, job)
         return job
 
@@ -484,18 +480,56 @@ class JobStore:
         detail: dict[str, Any] | None = None,
         from_statuses: Iterable[JobStatus] | None = None,
     ) -> bool:
-        sources = set(from_statuses) if from_statuses is not None else set(allowed_from(target))
-        if not sources <= allowed_from(target):
-            raise ValueError(f"{sorted(sources)} -> {target} is not in the transition table")
-        stmt = (
-            update(jobs)
-            .where(and_(jobs.c.id == job_id, jobs.c.status.in_([s.value for s in sources]), *where))
-            .values(status=target.value, updated_at=self.clock(), **(values or {}))
-        )
+        stmt = self._transition_stmt(job_id, target, where, values, from_statuses)
         if conn.execute(stmt).rowcount != 1:
             return False
         self._event(conn, job_id, event, target, detail)
         return True
+
+    def _transition_returning(
+        self,
+        conn: Connection,
+        job_id: str,
+        target: JobStatus,
+        *,
+        where: Iterable[Any] = (),
+        values: dict[str, Any] | None = None,
+        event: str,
+        detail: dict[str, Any] | None = None,
+        from_statuses: Iterable[JobStatus] | None = None,
+    ) -> Job | None:
+        """``_transition`` that returns the updated job (one ``UPDATE … RETURNING``), or None.
+
+        SQLite before 3.35 has no ``RETURNING``: there the row is read after the update.
+        """
+        stmt = self._transition_stmt(job_id, target, where, values, from_statuses)
+        if conn.dialect.update_returning:
+            row = conn.execute(stmt.returning(*jobs.c)).first()
+        elif conn.execute(stmt).rowcount == 1:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one()
+        else:
+            row = None
+        if row is None:
+            return None
+        self._event(conn, job_id, event, target, detail)
+        return Job.from_row(row)
+
+    def _transition_stmt(
+        self,
+        job_id: str,
+        target: JobStatus,
+        where: Iterable[Any],
+        values: dict[str, Any] | None,
+        from_statuses: Iterable[JobStatus] | None,
+    ) -> Any:
+        sources = set(from_statuses) if from_statuses is not None else set(allowed_from(target))
+        if not sources <= allowed_from(target):
+            raise ValueError(f"{sorted(sources)} -> {target} is not in the transition table")
+        return (
+            update(jobs)
+            .where(and_(jobs.c.id == job_id, jobs.c.status.in_([s.value for s in sources]), *where))
+            .values(status=target.value, updated_at=self.clock(), **(values or {}))
+        )
 
     def _event(
         self,

@@ -32,6 +32,28 @@ class _SqliteStorage(SqliteStorage):  # type: ignore[misc]
         return conn
 
 
+class _NoRevoke:
+    """Huey without its per-task revocation checks: reelq never revokes a Huey task (a job is cancelled
+    in its row, which the worker's claim reads), so the two storage round trips Huey spends on every task
+    for revocation (look up the flag before, clear it after) buy nothing."""
+
+    def is_revoked(self, task: Any, timestamp: Any = None, peek: bool = True) -> bool:
+        return False
+
+    def delete(self, key: str) -> Any:
+        if key.startswith("r:"):  # a task's revocation flag (``Task.revoke_id``): never set
+            return None
+        return super().delete(key)  # type: ignore[misc]
+
+
+class _RedisHuey(_NoRevoke, RedisHuey):  # type: ignore[misc]
+    pass
+
+
+class _SqliteHuey(_NoRevoke, SqliteHuey):  # type: ignore[misc]
+    pass
+
+
 def make_huey(url: str, name: str = "reelq") -> Huey:
     """``?queue=NAME`` in the URL names the queue, so several deployments (or tests) share one Redis."""
     url, name = _split_queue_name(url, name)
@@ -41,11 +63,11 @@ def make_huey(url: str, name: str = "reelq") -> Huey:
         pool = ConnectionPool.from_url(
             url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10, retry_on_timeout=True
         )
-        return RedisHuey(name, connection_pool=pool, results=False, store_none=False, read_timeout=1)
+        return _RedisHuey(name, connection_pool=pool, results=False, store_none=False, read_timeout=1)
     if parsed.scheme == "sqlite":
         filename = url[len("sqlite:///") :] if url.startswith("sqlite:///") else parsed.path
         Path(filename).parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(
+        return _SqliteHuey(
             name, filename=filename, results=False, store_none=False, timeout=30, storage_class=_SqliteStorage
         )
     raise ValueError(f"unsupported queue URL {url!r}: use sqlite:///path or redis://host:port/db")

@@ -157,10 +157,30 @@ def run_one(spec: dict[str, Any], out: TextIO, memory_limited: bool) -> tuple[in
         tempfile.tempdir = None
 
 
+def _preload(names: list[str]) -> None:
+    """Import the analyzers the process this one replaces had run, before any job is handed over.
+
+    The names come from the worker, which ran them for earlier jobs; one that fails to load now fails
+    its next job the usual way, in ``run_one``.
+    """
+    if not names:
+        return
+    from reelq.analysis.registry import load
+
+    for name in names:
+        try:
+            _loaded[name] = load(name, frozenset(names))
+        except Exception:  # reported by the job that needs it, in run_one
+            continue
+
+
 def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
     memory_limit_mb = int(config.get("memory_limit_mb") or 0)
     out = _setup(memory_limit_mb)
+    _preload([str(name) for name in config.get("preload") or ()])
+    out.write(json.dumps({"ready": True}) + "\n")
+    out.flush()
     for line in sys.stdin:
         if not line.strip():
             continue

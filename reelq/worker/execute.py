@@ -61,7 +61,7 @@ class WorkerConfig:
     memory_limit_mb: int = 0
     retry_base_seconds: float = 30.0
     shutdown_grace_seconds: float = 30.0
-    child_max_jobs: int = 100  # a warm analysis process is replaced after this many jobs
+    child_max_jobs: int = 1000  # a warm analysis process is replaced after this many jobs
     child_max_memory_mb: int = 1024  # ... or once it has grown past this (RSS after a job; 0: no limit)
     # the analyzers this worker will run (see analysis/registry.py); anything else fails the job
     analyzers: frozenset[str] = field(default_factory=lambda: frozenset(available()))

@@ -35,9 +35,10 @@ class Outcome:
 class WarmChild:
     """One analysis process; runs one job at a time for whoever holds it."""
 
-    def __init__(self, memory_limit_mb: int, env: dict[str, str]) -> None:
+    def __init__(self, memory_limit_mb: int, env: dict[str, str], preload: tuple[str, ...] = ()) -> None:
         self.memory_limit_mb = memory_limit_mb
-        config = json.dumps({"memory_limit_mb": memory_limit_mb})
+        # preload: analyzers (already allowed for earlier jobs) to import before the process says "ready"
+        config = json.dumps({"memory_limit_mb": memory_limit_mb, "preload": list(preload)})
         # -I: the working directory and PYTHON* variables do not reach the child's imports.
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-m", "reelq.worker.child", config],
@@ -51,6 +52,9 @@ class WarmChild:
         self.jobs = 0
         self.retiring = False  # the process said it takes no further job
         self.progress = 0.0
+        self.analyzers: set[str] = set()  # the analyzers it has run (what its successor preloads)
+        self.ready = threading.Event()  # started and preloaded: a job handed over now runs at once
+        self.successor: WarmChild | None = None  # warming up to replace this one after max_jobs
         self._done: queue.Queue[int] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True, name=f"analysis-{self.proc.pid}")
         self._reader.start()
@@ -62,6 +66,8 @@ class WarmChild:
                 message: dict[str, Any] = json.loads(line)
                 if "progress" in message:
                     self.progress = float(message["progress"])
+                elif "ready" in message:
+                    self.ready.set()
                 elif "done" in message:
                     self.retiring = bool(message.get("last"))
                     self._done.put(int(message["done"]))
@@ -77,6 +83,7 @@ class WarmChild:
         assert self.proc.stdin is not None
         self.progress = 0.0
         self.jobs += 1
+        self.analyzers.add(str(spec["analyzer"]))
         self.proc.stdin.write(json.dumps(spec) + "\n")
         self.proc.stdin.flush()
 
@@ -101,6 +108,7 @@ class WarmChild:
         return 0.0
 
     def kill(self) -> None:
+        """End the process (a successor, if any, is the caller's to keep or to kill)."""
         if self.proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -109,9 +117,14 @@ class WarmChild:
 
 
 class ChildPool:
-    """Idle warm processes, handed to one job at a time."""
+    """Idle warm processes, handed to one job at a time.
 
-    def __init__(self, env: dict[str, str], *, max_jobs: int = 100, max_rss_mb: int = 1024) -> None:
+    A process that has run ``max_jobs`` jobs is replaced without making a job wait for a new one: its
+    successor starts and imports the analyzers it ran while it keeps serving, and takes over once it
+    says it is ready (at the latest after twice ``max_jobs``, the old one stops regardless).
+    """
+
+    def __init__(self, env: dict[str, str], *, max_jobs: int = 1000, max_rss_mb: int = 1024) -> None:
         self.env = env
         self.max_jobs = max_jobs
         self.max_rss_mb = max_rss_mb
@@ -122,10 +135,10 @@ class ChildPool:
     def acquire(self, memory_limit_mb: int) -> WarmChild:
         with self._lock:
             while self._idle:
-                child = self._idle.pop()
+                child = self._handover(self._idle.pop())
                 if child.alive and child.memory_limit_mb == memory_limit_mb:
                     return child
-                child.kill()
+                self._end(child)
             self.started += 1
         return WarmChild(memory_limit_mb, self.env)
 
@@ -136,17 +149,42 @@ class ChildPool:
             and not outcome.died
             and child.alive
             and not child.retiring
-            and child.jobs < self.max_jobs
+            and child.jobs < 2 * self.max_jobs
             and (self.max_rss_mb <= 0 or child.rss_mb() <= self.max_rss_mb)
         )
         if not reusable:
+            successor, child.successor = child.successor, None
             child.kill()
-            return
+            if successor is None:
+                return
+            child = successor  # already started: it serves the next job
+        elif child.jobs >= self.max_jobs and (child.successor is None or not child.successor.alive):
+            if child.successor is not None:
+                child.successor.kill()
+            child.successor = WarmChild(child.memory_limit_mb, self.env, tuple(sorted(child.analyzers)))
+            with self._lock:
+                self.started += 1
         with self._lock:
-            self._idle.append(child)
+            self._idle.append(self._handover(child))
+
+    @staticmethod
+    def _handover(child: WarmChild) -> WarmChild:
+        """The child itself, or its successor once that is ready (the child then ends)."""
+        successor = child.successor
+        if successor is None or not successor.ready.is_set():
+            return child
+        child.successor = None
+        child.kill()
+        return successor
+
+    @staticmethod
+    def _end(child: WarmChild) -> None:
+        if child.successor is not None:
+            child.successor.kill()
+        child.kill()
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
         for child in idle:
-            child.kill()
+            self._end(child)

@@ -208,3 +208,19 @@ def test_redispatch_spacing_doubles_while_a_job_waits(store: JobStore, user_id: 
     assert gaps[:4] == [61, 62, 124, 248]  # doubling spacing
     assert max(gaps) <= 601  # capped at ten times the setting
     assert len(sends) < 12  # instead of 66 at a fixed 60 s
+
+
+@pytest.mark.parametrize("returning", [True, False], ids=["update-returning", "sqlite-before-3.35"])
+def test_claim_and_finish_return_the_updated_job_with_and_without_returning(
+    store: JobStore, user_id: str, returning: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store.engine.dialect, "update_returning", returning)
+    job_id = new_job(store, user_id)
+    claimed = store.claim(job_id, "lease-a", "w1", 60)
+    assert claimed is not None and claimed.id == job_id
+    assert claimed.status is JobStatus.PROCESSING and claimed.attempts == 1 and claimed.progress == 0.0
+    assert store.claim(job_id, "lease-b", "w2", 60) is None
+    done = store.finish(job_id, "lease-a", JobStatus.COMPLETED, result={"n": 1})
+    assert done.status is JobStatus.COMPLETED and done.result == {"n": 1} and done.progress == 1.0
+    with pytest.raises(TransitionConflict):
+        store.finish(job_id, "lease-a", JobStatus.COMPLETED, result={"n": 2})

@@ -101,16 +101,31 @@ def test_a_process_that_grew_past_its_memory_is_replaced(
         deps.pool.close()
 
 
-def test_after_max_jobs_the_process_is_replaced(rt: Runtime, api_only: TestClient, clip: Path) -> None:
+def test_after_max_jobs_the_process_is_replaced_by_a_successor_no_job_waits_for(
+    rt: Runtime, api_only: TestClient, clip: Path
+) -> None:
     deps = make_deps(rt, child_max_jobs=2)
     try:
         auth = make_user(api_only)
-        pids = []
-        for _ in range(3):
-            job_id = submit(api_only, auth, clip, "state")
+        queued = [submit(api_only, auth, clip, "state") for _ in range(4)]  # no upload between runs
+
+        def run() -> int:
+            job_id = queued.pop(0)
             execute(job_id, deps)
-            pids.append(result(api_only, auth, job_id)["result"]["pid"])
-        assert pids[0] == pids[1] != pids[2]
+            return int(result(api_only, auth, job_id)["result"]["pid"])
+
+        first, second = run(), run()
+        assert first == second and deps.pool.started == 2  # the successor started after the 2nd job
+        [old] = deps.pool._idle
+        successor = old.successor
+        assert successor is not None and successor.proc.pid != first
+        # the next job does not wait for the successor's start: the old process serves it meanwhile
+        assert not successor.ready.is_set()
+        assert run() == first
+        assert successor.ready.wait(60)  # started, and it imported the analyzer the old one ran
+        assert run() == successor.proc.pid
+        assert old.proc.poll() is not None  # the old process has ended
+        assert deps.pool.started == 2
     finally:
         deps.pool.close()
 
