@@ -468,25 +468,18 @@ class JobStore:
             return [dict(r._mapping) for r in conn.execute(q)]
 
     # -- internals -----------------------------------------------------------------------------
-    def _transition(
-        self,
-        conn: Connection,
-        job_id: str,
-        target: JobStatus,
-        *,
-        where: Iterable[Any] = (),
-        values: dict[str, Any] | None = None,
-        event: str,
-        detail: dict[str, Any] | None = None,
-        from_statuses: Iterable[JobStatus] | None = None,
-    ) -> bool:
-        stmt = self._transition_stmt(job_id, target, where, values, from_statuses)
-        if conn.execute(stmt).rowcount != 1:
-            return False
-        self._event(conn, job_id, event, target, detail)
-        return True
+    def _transition(self, conn: Connection, job_id: str, target: JobStatus, **how: Any) -> bool:
+        """A guarded update and its event (see ``_guarded_update``): whether it happened."""
+        return self._guarded_update(conn, job_id, target, returning=False, **how) is not None
 
     def _transition_returning(
+        self, conn: Connection, job_id: str, target: JobStatus, **how: Any
+    ) -> Job | None:
+        """``_transition`` that returns the updated job, or None when no row matched."""
+        row = self._guarded_update(conn, job_id, target, returning=True, **how)
+        return None if row is None else Job.from_row(row)
+
+    def _guarded_update(
         self,
         conn: Connection,
         job_id: str,
@@ -497,39 +490,29 @@ class JobStore:
         event: str,
         detail: dict[str, Any] | None = None,
         from_statuses: Iterable[JobStatus] | None = None,
-    ) -> Job | None:
-        """``_transition`` that returns the updated job (one ``UPDATE … RETURNING``), or None.
-
-        SQLite before 3.35 has no ``RETURNING``: there the row is read after the update.
-        """
-        stmt = self._transition_stmt(job_id, target, where, values, from_statuses)
-        if conn.dialect.update_returning:
-            row = conn.execute(stmt.returning(*jobs.c)).first()
-        elif conn.execute(stmt).rowcount == 1:
-            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one()
-        else:
-            row = None
-        if row is None:
-            return None
-        self._event(conn, job_id, event, target, detail)
-        return Job.from_row(row)
-
-    def _transition_stmt(
-        self,
-        job_id: str,
-        target: JobStatus,
-        where: Iterable[Any],
-        values: dict[str, Any] | None,
-        from_statuses: Iterable[JobStatus] | None,
+        returning: bool,
     ) -> Any:
+        """One ``UPDATE`` that happens only from ``from_statuses`` and where ``where`` holds, plus its event.
+
+        Returns the updated row (``UPDATE … RETURNING``; SQLite before 3.35 reads it after the update) when
+        ``returning``, else True; None when no row matched.
+        """
         sources = set(from_statuses) if from_statuses is not None else set(allowed_from(target))
         if not sources <= allowed_from(target):
             raise ValueError(f"{sorted(sources)} -> {target} is not in the transition table")
-        return (
+        stmt = (
             update(jobs)
             .where(and_(jobs.c.id == job_id, jobs.c.status.in_([s.value for s in sources]), *where))
             .values(status=target.value, updated_at=self.clock(), **(values or {}))
         )
+        row: Any = None
+        if returning and conn.dialect.update_returning:
+            row = conn.execute(stmt.returning(*jobs.c)).first()
+        elif conn.execute(stmt).rowcount == 1:
+            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one() if returning else True
+        if row is not None:
+            self._event(conn, job_id, event, target, detail)
+        return row
 
     def _event(
         self,
