@@ -180,3 +180,27 @@ def test_tus_unknown_analyzer_is_refused_at_creation(c: TestClient) -> None:
     r = c.post("/api/uploads/", headers=headers)
     assert r.status_code == 400 and r.json()["code"] == "unknown_analyzer"
     assert_nothing_left(c, auth)
+
+
+def test_an_upload_is_fsynced_before_the_202_off_the_event_loop(
+    c: TestClient, clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's bytes reach the disk before the job exists, and the fsync runs in a worker thread: on the
+    event loop it would stall every other request while the disk flushes."""
+    import os
+    import threading
+
+    synced: list[tuple[str, threading.Thread]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append((os.readlink(f"/proc/self/fd/{fd}"), threading.current_thread()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    auth = make_user(c)
+    r = c.post("/api/upload", headers=auth, files={"video": ("clip.mp4", clip.read_bytes())})
+    assert r.status_code == 202, r.text
+    loop_thread = c.portal.call(threading.current_thread)  # type: ignore[union-attr]
+    assert any(not Path(target).is_dir() for target, _ in synced), synced  # the upload's bytes themselves
+    assert [target for target, thread in synced if thread is loop_thread] == []
