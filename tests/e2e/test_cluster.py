@@ -184,6 +184,9 @@ def assert_exactly_once(env: dict[str, str], ids: list[str]) -> None:
 def test_jobs_on_3_workers_with_one_killed_every_few_seconds(
     cluster: Cluster, cluster_env: dict[str, str], clip: Path, n_jobs: int
 ) -> None:
+    # Jobs of ~0.3 s: with warm analysis processes a no-op job takes milliseconds, and kills would
+    # rarely find one running; these keep the 6 slots busy while the uploads arrive.
+    cluster_env.update(REELQ_ANALYZER="reelq.testing.analyzers:slow", REELQ_TEST_ANALYZER_SECONDS="0.3")
     cluster.start(3)
     auth = new_user(cluster_env, cluster.url)
     stop = threading.Event()
