@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -72,7 +71,7 @@ class RequestLog:
             return
         started = time.perf_counter()
         status = 500  # unless a response starts: an exception escaped every handler
-        state: dict[str, Any] = scope.setdefault("state", {})
+        scope.setdefault("state", {})  # the route sets request.state.user in this dict: the log reads it
 
         async def send_status(message: Message) -> None:
             nonlocal status
@@ -83,14 +82,22 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            user = state.get("user")
-            event(
-                log,
-                "http.request",
-                logging.INFO if status >= 400 else logging.DEBUG,
-                method=scope.get("method"),
-                path=scope.get("path"),
-                status=status,
-                user=getattr(user, "id", None),
-                ms=round((time.perf_counter() - started) * 1000, 1),
-            )
+            log_request(scope, status, started)
+
+
+def log_request(scope: Scope, status: int, started: float) -> None:
+    """The ``http.request`` line of one answered request (also written by the status hot path)."""
+    level = logging.INFO if status >= 400 else logging.DEBUG
+    if not log.isEnabledFor(level):
+        return
+    user = scope.get("state", {}).get("user")
+    event(
+        log,
+        "http.request",
+        level,
+        method=scope.get("method"),
+        path=scope.get("path"),
+        status=status,
+        user=getattr(user, "id", None),
+        ms=round((time.perf_counter() - started) * 1000, 1),
+    )

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reelq.api.limits import count_token_request
-from reelq.api.middleware import ALWAYS_HEADERS, SecurityHeaders
+from reelq.api.middleware import ALWAYS_HEADERS, SecurityHeaders, log_request
 from reelq.api.schemas import job_out, status_url
 from reelq.api.signed import signer_of, signer_of_state
 from reelq.auth.signing import UrlSigner
@@ -38,11 +37,9 @@ from reelq.config import Settings
 from reelq.errors import RateLimited
 from reelq.ids import is_id
 from reelq.jobs.models import Job
-from reelq.logs import event
 from reelq.runtime import Runtime
 
 PATH_PREFIX = status_url("")
-http_log = logging.getLogger("reelq.http")  # the request log's logger (api/middleware.py)
 RETRY_AFTER_SECONDS = 2
 WAIT_STEP = 0.25  # how often a watched job is re-read
 KEEPALIVE_SECONDS = 15.0
@@ -271,18 +268,7 @@ class StatusCacheHit:
             started = time.perf_counter()
             status = await self._answer(scope, receive, send)
             if status:
-                if http_log.isEnabledFor(logging.DEBUG if status < 400 else logging.INFO):
-                    user = scope.get("state", {}).get("user")
-                    event(
-                        http_log,
-                        "http.request",
-                        logging.INFO if status >= 400 else logging.DEBUG,
-                        method="GET",
-                        path=scope["path"],
-                        status=status,
-                        user=getattr(user, "id", None),
-                        ms=round((time.perf_counter() - started) * 1000, 1),
-                    )
+                log_request(scope, status, started)
                 return
         await self.app(scope, receive, send)
 
