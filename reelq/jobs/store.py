@@ -15,6 +15,7 @@ from reelq.db.engine import reader
 from reelq.db.schema import job_events, jobs, workers
 from reelq.errors import TransitionConflict
 from reelq.jobs.models import Job, JobError
+from reelq.jobs.prepared import CLAIM, FINISH
 from reelq.jobs.states import TERMINAL, JobStatus, allowed_from
 from reelq.timeutil import now as _now
 
@@ -134,23 +135,11 @@ class JobStore:
     def claim(self, job_id: str, lease_token: str, owner: str, lease_seconds: float) -> Job | None:
         """queued → processing if due. None: someone else has it, it was cancelled, or it is not due yet."""
         t = self.clock()
+        params = {"b_id": job_id, "b_now": t, "b_lease": lease_token, "b_owner": owner}
+        params["b_expires"] = t + lease_seconds
         with self.engine.begin() as conn:
-            return self._transition_returning(
-                conn,
-                job_id,
-                JobStatus.PROCESSING,
-                where=[jobs.c.run_at <= t, jobs.c.cancel_requested.is_(False)],
-                values={
-                    "lease_token": lease_token,
-                    "lease_owner": owner,
-                    "lease_expires_at": t + lease_seconds,
-                    "attempts": jobs.c.attempts + 1,
-                    "started_at": t,
-                    "progress": 0.0,
-                },
-                detail={"owner": owner},
-                event="job.claimed",
-            )
+            row = CLAIM.run(conn, params, {"owner": owner})
+        return None if row is None else Job.from_row(row)
 
     def heartbeat(
         self, job_id: str, lease_token: str, lease_seconds: float, progress: float | None = None
@@ -185,29 +174,18 @@ class JobStore:
         error: JobError | None = None,
     ) -> Job:
         """processing → completed/failed/cancelled, only with the lease; else TransitionConflict."""
-        t = self.clock()
-        values: dict[str, Any] = {
-            "finished_at": t,
-            "lease_token": None,
-            "lease_expires_at": None,
-            "result_json": json.dumps(result) if result is not None else None,
+        params = {
+            "b_id": job_id,
+            "b_now": self.clock(),
+            "b_lease": lease_token,
+            "b_result": json.dumps(result) if result is not None else None,
+            **{f"b_{k}": v for k, v in _error_values(error).items()},
         }
-        if status is JobStatus.COMPLETED:
-            values["progress"] = 1.0
-        values.update(_error_values(error))
         with self.engine.begin() as conn:
-            job = self._transition_returning(
-                conn,
-                job_id,
-                status,
-                where=[jobs.c.lease_token == lease_token],
-                values=values,
-                detail={"error": error.code} if error else None,
-                event=f"job.{status.value}",
-                from_statuses=[JobStatus.PROCESSING],
-            )
-            if job is None:
+            row = FINISH[status].run(conn, params, {"error": error.code} if error else None)
+            if row is None:
                 raise TransitionConflict(f"job {job_id}: lease lost before {status.value}")
+            job = Job.from_row(row)
             self._run_terminal_hooks(conn, job)
         return job
 
@@ -468,18 +446,7 @@ class JobStore:
             return [dict(r._mapping) for r in conn.execute(q)]
 
     # -- internals -----------------------------------------------------------------------------
-    def _transition(self, conn: Connection, job_id: str, target: JobStatus, **how: Any) -> bool:
-        """A guarded update and its event (see ``_guarded_update``): whether it happened."""
-        return self._guarded_update(conn, job_id, target, returning=False, **how) is not None
-
-    def _transition_returning(
-        self, conn: Connection, job_id: str, target: JobStatus, **how: Any
-    ) -> Job | None:
-        """``_transition`` that returns the updated job, or None when no row matched."""
-        row = self._guarded_update(conn, job_id, target, returning=True, **how)
-        return None if row is None else Job.from_row(row)
-
-    def _guarded_update(
+    def _transition(
         self,
         conn: Connection,
         job_id: str,
@@ -490,12 +457,10 @@ class JobStore:
         event: str,
         detail: dict[str, Any] | None = None,
         from_statuses: Iterable[JobStatus] | None = None,
-        returning: bool,
-    ) -> Any:
+    ) -> bool:
         """One ``UPDATE`` that happens only from ``from_statuses`` and where ``where`` holds, plus its event.
 
-        Returns the updated row (``UPDATE … RETURNING``; SQLite before 3.35 reads it after the update) when
-        ``returning``, else True; None when no row matched.
+        Whether it happened. (The transitions every job takes are built once: ``reelq.jobs.prepared``.)
         """
         sources = set(from_statuses) if from_statuses is not None else set(allowed_from(target))
         if not sources <= allowed_from(target):
@@ -505,14 +470,10 @@ class JobStore:
             .where(and_(jobs.c.id == job_id, jobs.c.status.in_([s.value for s in sources]), *where))
             .values(status=target.value, updated_at=self.clock(), **(values or {}))
         )
-        row: Any = None
-        if returning and conn.dialect.update_returning:
-            row = conn.execute(stmt.returning(*jobs.c)).first()
-        elif conn.execute(stmt).rowcount == 1:
-            row = conn.execute(select(jobs).where(jobs.c.id == job_id)).one() if returning else True
-        if row is not None:
-            self._event(conn, job_id, event, target, detail)
-        return row
+        if conn.execute(stmt).rowcount != 1:
+            return False
+        self._event(conn, job_id, event, target, detail)
+        return True
 
     def _event(
         self,

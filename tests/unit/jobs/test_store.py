@@ -140,6 +140,28 @@ def test_every_transition_is_an_event(store: JobStore, user_id: str, runtime: Ru
     assert events == ["job.enqueued", "job.claimed", "job.completed"]
 
 
+def test_claim_and_finish_record_their_events_in_full_and_a_refused_one_records_none(
+    store: JobStore, user_id: str, clock: Clock
+) -> None:
+    job_id = new_job(store, user_id)
+    clock.t += 1
+    assert store.claim(job_id, "a", "w1", 60) is not None
+    assert store.claim(job_id, "b", "w2", 60) is None  # refused: no event
+    clock.t += 2
+    err = JobError("bad_input", "no video stream", False)
+    failed = store.finish(job_id, "a", JobStatus.FAILED, error=err)
+    assert failed.error == err and failed.finished_at == clock.t and failed.lease_token is None
+    with pytest.raises(TransitionConflict):  # refused: no event
+        store.finish(job_id, "a", JobStatus.COMPLETED, result={})
+    events = [(e["event"], e["status"], e["detail"], e["at"]) for e in store.events(job_id)]
+    t0 = clock.t - 3
+    assert events == [
+        ("job.enqueued", "queued", None, t0),
+        ("job.claimed", "processing", {"owner": "w1"}, t0 + 1),
+        ("job.failed", "failed", {"error": "bad_input"}, t0 + 3),
+    ]
+
+
 def test_terminal_hooks_run_inside_the_transaction(store: JobStore, user_id: str) -> None:
     seen: list[str] = []
     store.terminal_hooks.append(lambda conn, job: seen.append(job.status.value))
