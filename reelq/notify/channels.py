@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine, Select
 
 from reelq.jobs.models import Job
 from reelq.notify.outbox import Notification, Outbox
@@ -24,8 +24,11 @@ log = logging.getLogger("reelq.notify")
 class Channel(Protocol):
     name: str
 
-    def targets(self, conn: Connection, user_id: str) -> list[str]:
-        """Ids of the user's active targets, read inside the job's terminal transaction."""
+    def targets_query(self) -> Select[tuple[str]]:
+        """The ids of a user's active targets, for the user bound as ``b_user``.
+
+        The outbox reads every channel's targets in one query, inside the job's terminal transaction.
+        """
         ...
 
     def payload(self, job: Job, event: str) -> dict[str, Any]:

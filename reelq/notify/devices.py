@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Select, String, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from reelq.db.schema import devices
@@ -138,10 +138,12 @@ class DeviceStore:
         if not res.rowcount:
             raise NotFound(f"no device {device_id[:64]!r}", code="device_not_found")
 
-    def active_ids(self, conn: Connection, user_id: str) -> list[str]:
-        """Inside the caller's transaction (the job's terminal transition)."""
-        q = select(devices.c.id).where(devices.c.user_id == user_id, devices.c.disabled_at.is_(None))
-        return [r[0] for r in conn.execute(q)]
+    @staticmethod
+    def active_ids_query() -> Select[tuple[str]]:
+        """Ids of the active devices of the user bound as ``b_user``."""
+        return select(devices.c.id).where(
+            devices.c.user_id == bindparam("b_user", type_=String), devices.c.disabled_at.is_(None)
+        )
 
     def disable(self, conn: Connection, device_id: str, reason: str) -> bool:
         res = conn.execute(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, String, and_, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from reelq.db.schema import notifications as n
@@ -88,6 +88,7 @@ class Outbox:
         self.clock = clock
         self.channels: list[Channel] = []
         self._added = threading.local()  # rows the last terminal hook in this thread wrote
+        self._targets_query: tuple[tuple[str, ...], Any] | None = None
 
     def rows_added_here(self) -> int | None:
         """Rows the last ``on_terminal`` in this thread wrote (None: it has not run in this thread)."""
@@ -105,8 +106,9 @@ class Outbox:
             return
         t = self.clock()
         rows: list[dict[str, Any]] = []
+        by_channel = self._targets(conn, job.user_id)
         for channel in self.channels:
-            targets = channel.targets(conn, job.user_id)
+            targets = by_channel.get(channel.name)
             if not targets:
                 continue
             body = channel.payload(job, name)
@@ -133,6 +135,19 @@ class Outbox:
         if rows:
             self.insert_ignoring_duplicates(conn, rows)
         self._added.count = len(rows)
+
+    def _targets(self, conn: Connection, user_id: str) -> dict[str, list[str]]:
+        """Every channel's targets for the user, in one query (built once per set of channels)."""
+        names = tuple(c.name for c in self.channels)
+        if not names:
+            return {}
+        if self._targets_query is None or self._targets_query[0] != names:
+            parts = [c.targets_query().add_columns(literal(c.name, String)) for c in self.channels]
+            self._targets_query = (names, parts[0] if len(parts) == 1 else union_all(*parts))
+        found: dict[str, list[str]] = {}
+        for target_id, channel in conn.execute(self._targets_query[1], {"b_user": user_id}):
+            found.setdefault(channel, []).append(target_id)
+        return found
 
     @staticmethod
     def insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine, Select
 
 from reelq.jobs.models import Job
 from reelq.logs import event
@@ -59,8 +59,8 @@ class PushSender:
         self.config = config
         self.clock = clock
 
-    def targets(self, conn: Connection, user_id: str) -> list[str]:
-        return self.devices.active_ids(conn, user_id)
+    def targets_query(self) -> Select[tuple[str]]:
+        return self.devices.active_ids_query()
 
     def payload(self, job: Job, event: str) -> dict[str, Any]:
         return push_message(job, self.config.url_template, collapse=self.config.collapse)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine, Select
 
 from reelq import __version__
 from reelq.jobs.models import Job
@@ -59,8 +59,8 @@ class WebhookSender:
         self.clock = clock
         self.status_url = status_url
 
-    def targets(self, conn: Connection, user_id: str) -> list[str]:
-        return self.store.active_ids(conn, user_id)
+    def targets_query(self) -> Select[tuple[str]]:
+        return self.store.active_ids_query()
 
     def payload(self, job: Job, event: str) -> dict[str, Any]:
         return webhook_body(job, event, self.status_url(job.id))

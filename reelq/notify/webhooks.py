@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, Select, String, bindparam, delete, insert, or_, select, update
 
 from reelq.db.schema import webhooks
 from reelq.errors import BadRequest, NotFound
@@ -154,12 +154,12 @@ class WebhookStore:
         if not res.rowcount:
             raise NotFound(f"no webhook {hook_id[:64]!r}", code="webhook_not_found")
 
-    def active_ids(self, conn: Connection, user_id: str) -> list[str]:
-        mine_or_all = or_(
-            webhooks.c.user_id == user_id, webhooks.c.all_users.is_(True)
-        )  # admins' server-wide
-        q = select(webhooks.c.id).where(mine_or_all, webhooks.c.disabled_at.is_(None))
-        return [r[0] for r in conn.execute(q)]
+    @staticmethod
+    def active_ids_query() -> Select[tuple[str]]:
+        """Ids of the enabled endpoints of the user bound as ``b_user``, and admins' server-wide ones."""
+        mine = webhooks.c.user_id == bindparam("b_user", type_=String)
+        mine_or_all = or_(mine, webhooks.c.all_users.is_(True))
+        return select(webhooks.c.id).where(mine_or_all, webhooks.c.disabled_at.is_(None))
 
     def record(self, conn: Connection, hook_id: str, error: str | None, max_failures: int) -> bool:
         """Count a delivery; returns True when this failure disabled the endpoint."""
