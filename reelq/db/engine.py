@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 
 READ_ONLY = "reelq_read_only"
@@ -70,7 +71,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                     raise
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    engine = create_engine(url, pool_size=10, max_overflow=10, **kwargs)
+    _ping_after_idle(engine)
+    return engine
+
+
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "reelq_idle_since"
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Check a pooled connection before use when it has been idle for a while, not on every checkout.
+
+    A connection that went away while it sat in the pool (a database restart, a failover, an idle
+    timeout) is replaced before anyone uses it. One that was in use a moment ago is not pinged: on a
+    busy process that ping is a round trip per transaction. If the database went away within that
+    moment, the statement fails, SQLAlchemy replaces every pooled connection, and the calls that must
+    not fail (a job's claim and finish) run once more on a new one (``JobStore``).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return  # new, or in use a moment ago
+        if not engine.dialect._do_ping_w_event(dbapi_conn):
+            raise exc.InvalidatePoolError()  # replace this one and every connection as old as it
 
 
 def reader(engine: Engine) -> Engine:

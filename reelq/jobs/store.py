@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from reelq.db.engine import reader
 from reelq.db.schema import job_events, jobs, workers
@@ -137,8 +138,18 @@ class JobStore:
         t = self.clock()
         params = {"b_id": job_id, "b_now": t, "b_lease": lease_token, "b_owner": owner}
         params["b_expires"] = t + lease_seconds
-        with self.engine.begin() as conn:
-            row = CLAIM.run(conn, params, {"owner": owner})
+        for again in (False, True):
+            try:
+                with self.engine.begin() as conn:
+                    row = CLAIM.run(conn, params, {"owner": owner})
+                    if row is None and again:  # the first try's commit went through before the line broke
+                        row = conn.execute(
+                            select(jobs).where(jobs.c.id == job_id, jobs.c.lease_token == lease_token)
+                        ).first()
+                break
+            except DBAPIError as exc:
+                if again or not exc.connection_invalidated:
+                    raise
         return None if row is None else Job.from_row(row)
 
     def heartbeat(
@@ -181,13 +192,19 @@ class JobStore:
             "b_result": json.dumps(result) if result is not None else None,
             **{f"b_{k}": v for k, v in _error_values(error).items()},
         }
-        with self.engine.begin() as conn:
-            row = FINISH[status].run(conn, params, {"error": error.code} if error else None)
-            if row is None:
-                raise TransitionConflict(f"job {job_id}: lease lost before {status.value}")
-            job = Job.from_row(row)
-            self._run_terminal_hooks(conn, job)
-        return job
+        for again in (False, True):
+            try:
+                with self.engine.begin() as conn:
+                    row = FINISH[status].run(conn, params, {"error": error.code} if error else None)
+                    if row is None:
+                        raise TransitionConflict(f"job {job_id}: lease lost before {status.value}")
+                    job = Job.from_row(row)
+                    self._run_terminal_hooks(conn, job)
+                return job
+            except DBAPIError as exc:  # a dead pooled connection: once more on a new one (db/engine.py)
+                if again or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
 
     def reschedule(self, job_id: str, lease_token: str, run_at: float, error: JobError) -> bool:
         """processing → queued after a transient error, to run again at ``run_at``."""
