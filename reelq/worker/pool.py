@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 _DIED = -(2**31)  # sentinel on the done queue: the process's output ended
 
 
@@ -99,13 +100,10 @@ class WarmChild:
 
     def rss_mb(self) -> float:
         try:
-            with open(f"/proc/{self.proc.pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return 0.0
+            with open(f"/proc/{self.proc.pid}/statm", "rb") as f:
+                return int(f.read().split()[1]) * _PAGE_SIZE / 2**20  # resident pages
+        except (OSError, ValueError, IndexError):
+            return 0.0
 
     def kill(self) -> None:
         """End the process (a successor, if any, is the caller's to keep or to kill)."""

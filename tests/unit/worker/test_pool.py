@@ -183,3 +183,29 @@ def test_a_cancelled_job_kills_its_process(
         assert deps.pool._idle == []
     finally:
         deps.pool.close()
+
+
+def test_the_attempt_directory_is_removed_after_the_job_whatever_it_holds(
+    api_only: TestClient, deps: WorkerDeps, clip: Path, rt: Runtime
+) -> None:
+    alice = make_user(api_only, "alice")
+    job_id = submit(api_only, alice, clip, "state")  # leaves a file in its working directory
+    assert execute(job_id, deps) == "completed"
+    job = rt.store.get(job_id)
+    assert job is not None
+    assert list(rt.layout.job_dir(job.user_id, job_id).glob("attempt-*")) == []
+
+
+def test_remove_dir_removes_flat_and_nested_directories(tmp_path: Path) -> None:
+    from reelq.worker.execute import _remove_dir
+
+    flat, nested = tmp_path / "flat", tmp_path / "nested"
+    flat.mkdir()
+    (flat / "result.json").write_text("{}")
+    (nested / "tmp" / "deeper").mkdir(parents=True)
+    (nested / "a.txt").write_text("a")
+    (nested / "tmp" / "deeper" / "b.txt").write_text("b")
+    _remove_dir(flat)
+    _remove_dir(nested)
+    _remove_dir(tmp_path / "missing")  # nothing to do, no error
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
