@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python bench/vs_celery.py [--clips 100] [--noop-jobs 300] [--rounds 3] [--concurrency 2]
+    .venv/bin/python bench/vs_celery.py [--clips 100] [--noop-jobs 300] [--rounds 5] [--concurrency 2]
 
 - ``video``: the default ``video`` analyzer over ``--clips`` generated 3-second 720p clips. Celery runs it
   with a prefork worker, a Redis broker, ``acks_late`` and a prefetch of one; reelq runs it on PostgreSQL +
@@ -151,7 +151,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clips", type=int, default=100)
     ap.add_argument("--noop-jobs", type=int, default=300)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--concurrency", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
     from reelq.testing import make_clip
