@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -26,6 +28,14 @@ log = logging.getLogger("reelq.app")
 CORS_EXPOSED_HEADERS = (*TUS_EXPOSED_HEADERS, "Retry-After", "RateLimit", "RateLimit-Policy")
 # Seconds running jobs of the embedded worker may finish in at shutdown (uvicorn's own grace is 15 s).
 SHUTDOWN_GRACE = 10.0
+
+
+def _telemetry(wanted: bool) -> dict[str, Any]:
+    """FastAPI's own OpenTelemetry (FastAPI 0.165 and later) only when asked for: with it on, FastAPI
+    looks up the OpenTelemetry providers on every request, before any middleware runs."""
+    if wanted or "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -58,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             rt.close()
 
     app = FastAPI(
+        **_telemetry(settings.opentelemetry),
         title="reelq",
         version=__version__,
         description="Upload videos, get a job id at once, follow the analysis, get a push when it is done.",

@@ -136,6 +136,11 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         None, description="When set, `/metrics` needs `Authorization: Bearer <this>` (401 otherwise)."
     )
+    opentelemetry: bool = Field(
+        False,
+        description="FastAPI's OpenTelemetry spans, metrics and logs per request (needs an OpenTelemetry SDK "
+        "set up in the process); off: the check alone costs every poll CPU.",
+    )
     log_format: Literal["text", "json"] = Field("text", description="`json` for one JSON object per line.")
     log_level: str = Field("INFO", description="Python logging level.")
     # -- notifications: Expo push and webhooks (reelq/notify, docs/notifications.md) ---------------

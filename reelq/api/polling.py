@@ -1,10 +1,12 @@
 """The polled status answer, made cheap, and the one loop that watches a job change.
 
 Clients ask for a job's status over and over. One cache layer serves them: ``StatusCacheHit``, a pure
-ASGI middleware (``app.add_middleware``) that answers a repeat poll whose token and answer were seen
-moments ago (``REELQ_AUTH_CACHE_SECONDS``, ``REELQ_STATUS_CACHE_SECONDS``) from memory. Anything else —
-a browser request with ``Origin`` (it needs CORS), any query string (``?wait=``), a cache miss — reaches
-the documented FastAPI route ``get_result`` in ``api/jobs.py``, which fills the cache.
+ASGI middleware (``app.add_middleware``) that answers a plain poll whose token was seen moments ago
+(``REELQ_AUTH_CACHE_SECONDS``): from memory when the answer is younger than ``REELQ_STATUS_CACHE_SECONDS``,
+else from the job's row, read with no thread hop; an unchanged queued or running job's answer is not
+rendered again (``StatusAnswers``). Anything else — a browser request with ``Origin`` (it needs CORS), any
+query string (``?wait=``), a job the reader does not find — reaches the documented FastAPI route
+``get_result`` in ``api/jobs.py``, which fills the cache.
 
 Long polls (``?wait=``) and server-sent events both follow a job with :func:`watch`: one loop, one step.
 Each user may hold at most ``REELQ_MAX_STREAMS_PER_USER`` of them open per process (429 beyond).
@@ -17,7 +19,8 @@ import contextlib
 import hashlib
 import json
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,7 +35,6 @@ from reelq.api.middleware import ALWAYS_HEADERS, SecurityHeaders, log_request
 from reelq.api.schemas import job_out, status_url
 from reelq.api.signed import signer_of, signer_of_state
 from reelq.auth.signing import UrlSigner
-from reelq.cache import TTLCache
 from reelq.config import Settings
 from reelq.errors import RateLimited
 from reelq.ids import is_id
@@ -54,6 +56,19 @@ def _wait_ceiling() -> int:
 
 
 WAIT_CEILING = _wait_ceiling()
+
+
+Version = tuple[str, float, int, float]
+
+
+def version_of(job: Job) -> Version:
+    """What the answer (and its ETag) changes with: every change of a job's row that a user sees."""
+    return (job.status.value, job.progress, job.attempts, job.updated_at)
+
+
+def row_version(row: Mapping[str, Any]) -> Version:
+    """``version_of`` read straight from a row, before any ``Job`` is built."""
+    return (row["status"], row["progress"], row["attempts"], row["updated_at"])
 
 
 def etag_of(job: Job) -> str:
@@ -115,11 +130,58 @@ def _state_item(state: Any, name: str, make: Callable[[], Any]) -> Any:
     return item
 
 
-def status_cache(request: Request, rt: Runtime) -> TTLCache[tuple[str, str], Rendered]:
-    cache: TTLCache[tuple[str, str], Rendered] = _state_item(
-        request.app.state, "status_cache", lambda: TTLCache(rt.settings.status_cache_seconds)
+class StatusAnswers:
+    """The status cache: each user's answer for a job, with the version of the row it was rendered from.
+
+    ``fresh``: an answer confirmed less than ``fresh_seconds`` ago (``REELQ_STATUS_CACHE_SECONDS``), sent
+    without reading the database. ``same``: the answer of a queued or running job whose row was just read
+    and has not changed, sent without rendering it again (a finished job's answer holds its result with
+    signed URLs that expire: it is rendered on each read). Bounded in entries and in bytes.
+    """
+
+    def __init__(self, fresh_seconds: float, max_items: int = 10_000, max_bytes: int = 64 * 2**20) -> None:
+        self.fresh_seconds = fresh_seconds
+        self.max_items = max_items
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[tuple[str, str], tuple[float, Version, Rendered]] = OrderedDict()
+        self._bytes = 0
+
+    def fresh(self, key: tuple[str, str]) -> Rendered | None:
+        hit = self._data.get(key)
+        if hit is None or self.fresh_seconds <= 0 or time.monotonic() - hit[0] > self.fresh_seconds:
+            return None
+        return hit[2]
+
+    def same(self, key: tuple[str, str], version: Version) -> Rendered | None:
+        hit = self._data.get(key)
+        if hit is None or hit[1] != version or hit[2].terminal:
+            return None
+        self._data[key] = (time.monotonic(), version, hit[2])  # confirmed by the read just made
+        self._data.move_to_end(key)
+        return hit[2]
+
+    def put(self, key: tuple[str, str], version: Version, rendered: Rendered) -> None:
+        self.discard(key)
+        self._data[key] = (time.monotonic(), version, rendered)
+        self._bytes += len(rendered.body)
+        while self._data and (len(self._data) > self.max_items or self._bytes > self.max_bytes):
+            self._bytes -= len(self._data.popitem(last=False)[1][2].body)
+
+    def discard(self, key: tuple[str, str]) -> None:
+        hit = self._data.pop(key, None)
+        if hit is not None:
+            self._bytes -= len(hit[2].body)
+
+
+def status_cache(request: Request, rt: Runtime) -> StatusAnswers:
+    return _answers(request.app.state, rt)
+
+
+def _answers(state: Any, rt: Runtime) -> StatusAnswers:
+    answers: StatusAnswers = _state_item(
+        state, "status_cache", lambda: StatusAnswers(rt.settings.status_cache_seconds)
     )
-    return cache
+    return answers
 
 
 class StreamSlots:
@@ -219,7 +281,7 @@ async def status_answer(
     cache = status_cache(request, rt)
     wait = min(wait, rt.settings.max_wait_seconds)
     if not wait:
-        rendered = cache.get((user_id, job_id))
+        rendered = cache.fresh((user_id, job_id))
         if rendered is not None:
             return rendered.response(known)
 
@@ -241,7 +303,7 @@ async def status_answer(
         finally:
             release()
     rendered = Rendered.of(job, signer_of(request))
-    cache.put((user_id, job_id), rendered)
+    cache.put((user_id, job_id), version_of(job), rendered)
     return rendered.response(known)
 
 
@@ -299,15 +361,17 @@ class StatusCacheHit:
         if refused is not None:
             await SecurityHeaders(refused)(scope, receive, send)
             return refused.status_code
-        cache: TTLCache[tuple[str, str], Rendered] = _state_item(
-            state, "status_cache", lambda: TTLCache(rt.settings.status_cache_seconds)
-        )
-        rendered = cache.get((user.id, job_id))
+        answers = _answers(state, rt)
+        key = (user.id, job_id)
+        rendered = answers.fresh(key)
         if rendered is None:
             reader = rt.status_reader
-            job = await reader.get(job_id, user.id) if reader is not None else None
-            if job is None:
+            row = await reader.get(job_id, user.id) if reader is not None else None
+            if row is None:
                 return 0  # no such job for this user, or the reader is unavailable: the route answers
-            rendered = Rendered.of(job, signer_of_state(state))
-            cache.put((user.id, job_id), rendered)
+            version = row_version(row)
+            rendered = answers.same(key, version)
+            if rendered is None:
+                rendered = Rendered.of(Job.from_mapping(row), signer_of_state(state))
+                answers.put(key, version, rendered)
         return await rendered.send(send, known.decode("latin-1") if known is not None else None)

@@ -12,11 +12,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from sqlalchemy.engine import make_url
-
-from reelq.jobs.models import Job
 
 log = logging.getLogger("reelq.jobs")
 
@@ -25,7 +24,9 @@ _POSTGRES = "SELECT * FROM jobs WHERE id = %s AND user_id = %s"
 
 
 class StatusReader(Protocol):
-    async def get(self, job_id: str, user_id: str) -> Job | None: ...
+    async def get(self, job_id: str, user_id: str) -> Mapping[str, Any] | None:
+        """The job's row (``Job.from_mapping`` makes the job), or None."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -35,7 +36,7 @@ class SqliteStatusReader:
         self.path = path
         self._conn: sqlite3.Connection | None = None
 
-    async def get(self, job_id: str, user_id: str) -> Job | None:
+    async def get(self, job_id: str, user_id: str) -> Mapping[str, Any] | None:
         try:
             if self._conn is None:
                 conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
@@ -45,7 +46,7 @@ class SqliteStatusReader:
         except sqlite3.Error:
             await self.aclose()
             return None
-        return Job.from_mapping(row) if row is not None else None
+        return row  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
         if self._conn is not None:
@@ -63,7 +64,7 @@ class PostgresStatusReader:
         self._idle: list[Any] = []
         self._open = 0
 
-    async def get(self, job_id: str, user_id: str) -> Job | None:
+    async def get(self, job_id: str, user_id: str) -> Mapping[str, Any] | None:
         import psycopg
         from psycopg.rows import dict_row
 
@@ -90,7 +91,7 @@ class PostgresStatusReader:
                 await conn.close()
             return None
         self._idle.append(conn)
-        return Job.from_mapping(row) if row is not None else None
+        return row
 
     async def aclose(self) -> None:
         idle, self._idle = self._idle, []

@@ -218,3 +218,74 @@ def test_polls_answered_from_memory_count_against_the_rate_limit(tmp_path: Path,
             assert r.json()["code"] == "request_rate_limited"
             assert r.headers["ratelimit-policy"] == '"token";q=4;w=1'
             assert all(name in r.headers for name in SECURITY)
+
+
+def test_an_unchanged_running_job_is_read_on_every_poll_but_rendered_once(
+    app_client: TestClient, clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the micro-cache off (the fixture's REELQ_STATUS_CACHE_SECONDS=0) every poll reads the row, so a
+    change shows at once; an answer is rendered again only when the row changed."""
+    from reelq.api import polling
+
+    rendered: list[str] = []
+    real_of = polling.Rendered.of
+
+    def counting(job: object, signer: object = None) -> polling.Rendered:
+        rendered.append(job.status.value)  # type: ignore[attr-defined]
+        return real_of(job, signer)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(polling.Rendered, "of", staticmethod(counting))
+    auth = make_user(app_client)
+    job_id = submit(app_client, auth, clip)
+    url = f"/api/results/job/{job_id}"
+    answers = [app_client.get(url, headers=auth) for _ in range(5)]
+    assert {a.content for a in answers} == {answers[0].content} and len(rendered) == 1
+    store = rt_of(app_client).store
+    assert store.claim(job_id, "lease", "w", 60) is not None  # behind the API's back
+    running = app_client.get(url, headers=auth)
+    assert running.json()["status"] == "processing" and len(rendered) == 2
+    store.heartbeat(job_id, "lease", 60, progress=0.5)
+    assert app_client.get(url, headers=auth).json()["progress"] == 0.5 and len(rendered) == 3
+    store.finish(job_id, "lease", JobStatus.COMPLETED, result={"n": 1})
+    for _ in range(3):  # a finished job's answer (signed URLs in its result) is rendered on each read
+        assert app_client.get(url, headers=auth).json()["result"] == {"n": 1}
+    assert rendered == ["queued", "processing", "processing", "completed", "completed", "completed"]
+
+
+def test_status_answers_are_per_user_and_bounded_in_entries_and_bytes() -> None:
+    from reelq.api.polling import Rendered, StatusAnswers
+
+    def answer(body: bytes, terminal: bool = False) -> Rendered:
+        return Rendered('"e"', body, terminal)
+
+    v1, v2 = ("queued", 0.0, 0, 1.0), ("processing", 0.0, 1, 2.0)
+    answers = StatusAnswers(0.0, max_items=3, max_bytes=10)
+    answers.put(("alice", "j"), v1, answer(b"aa"))
+    assert answers.same(("alice", "j"), v1) is not None
+    assert answers.same(("bob", "j"), v1) is None  # another user's answer is never reused
+    assert answers.same(("alice", "j"), v2) is None  # the row changed
+    assert answers.fresh(("alice", "j")) is None  # fresh_seconds 0: never sent without a read
+    answers.put(("alice", "k"), v1, answer(b"bbbbbbbb"))  # 2 + 8 bytes: at the budget
+    answers.put(("alice", "l"), v1, answer(b"c"))  # over it: the oldest goes
+    assert answers.same(("alice", "j"), v1) is None and answers.same(("alice", "l"), v1) is not None
+    for i in range(5):
+        answers.put(("alice", f"m{i}"), v1, answer(b""))
+    assert len(answers._data) == 3
+    answers.put(("alice", "t"), v2, answer(b"", terminal=True))
+    assert answers.same(("alice", "t"), v2) is None  # a finished job's answer is not reused
+    fresh = StatusAnswers(10.0)
+    fresh.put(("alice", "j"), v1, answer(b"x"))
+    assert fresh.fresh(("alice", "j")) is not None
+
+
+def test_fastapi_opentelemetry_is_off_unless_asked_for(tmp_path: Path) -> None:
+    """With it on, FastAPI looks up the OpenTelemetry providers on every request, polls included."""
+    off = create_app(fast_settings(tmp_path / "a", embedded_worker=False))
+    on = create_app(fast_settings(tmp_path / "b", embedded_worker=False, opentelemetry=True))
+    if not hasattr(off, "_telemetry"):
+        pytest.skip("this FastAPI has no OpenTelemetry of its own")
+    flags = ("tracing", "metrics", "logs")
+    assert [off._telemetry[f] for f in flags] == [False, False, False]
+    assert [on._telemetry[f] for f in flags] == [True, True, True]  # FastAPI's defaults
+    for app in (off, on):
+        app.state.runtime.close()
