@@ -62,6 +62,7 @@ def backend(kind: str, data_dir: Path) -> Iterator[dict[str, str]]:
         "REELQ_REDISPATCH_SECONDS": "5",
         "REELQ_DISK_RESERVE_BYTES": "0",
         "REELQ_MAX_ATTEMPTS": "10",
+        "REELQ_ANALYZERS": NOOP,  # workers run only the analyzers they are told they may
     }
     if kind == "sqlite":
         yield env
