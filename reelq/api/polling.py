@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
@@ -136,7 +137,8 @@ class StatusAnswers:
     ``fresh``: an answer confirmed less than ``fresh_seconds`` ago (``REELQ_STATUS_CACHE_SECONDS``), sent
     without reading the database. ``same``: the answer of a queued or running job whose row was just read
     and has not changed, sent without rendering it again (a finished job's answer holds its result with
-    signed URLs that expire: it is rendered on each read). Bounded in entries and in bytes.
+    signed URLs that expire: it is rendered on each read). Bounded in entries and in bytes. Thread-safe:
+    the event loop reads and fills it, the routes that change a job (in threads) discard answers.
     """
 
     def __init__(self, fresh_seconds: float, max_items: int = 10_000, max_bytes: int = 64 * 2**20) -> None:
@@ -145,6 +147,7 @@ class StatusAnswers:
         self.max_bytes = max_bytes
         self._data: OrderedDict[tuple[str, str], tuple[float, Version, Rendered]] = OrderedDict()
         self._bytes = 0
+        self._lock = threading.Lock()
 
     def fresh(self, key: tuple[str, str]) -> Rendered | None:
         hit = self._data.get(key)
@@ -153,21 +156,27 @@ class StatusAnswers:
         return hit[2]
 
     def same(self, key: tuple[str, str], version: Version) -> Rendered | None:
-        hit = self._data.get(key)
-        if hit is None or hit[1] != version or hit[2].terminal:
-            return None
-        self._data[key] = (time.monotonic(), version, hit[2])  # confirmed by the read just made
-        self._data.move_to_end(key)
-        return hit[2]
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None or hit[1] != version or hit[2].terminal:
+                return None
+            self._data[key] = (time.monotonic(), version, hit[2])  # confirmed by the read just made
+            self._data.move_to_end(key)
+            return hit[2]
 
     def put(self, key: tuple[str, str], version: Version, rendered: Rendered) -> None:
-        self.discard(key)
-        self._data[key] = (time.monotonic(), version, rendered)
-        self._bytes += len(rendered.body)
-        while self._data and (len(self._data) > self.max_items or self._bytes > self.max_bytes):
-            self._bytes -= len(self._data.popitem(last=False)[1][2].body)
+        with self._lock:
+            self._pop(key)
+            self._data[key] = (time.monotonic(), version, rendered)
+            self._bytes += len(rendered.body)
+            while self._data and (len(self._data) > self.max_items or self._bytes > self.max_bytes):
+                self._bytes -= len(self._data.popitem(last=False)[1][2].body)
 
     def discard(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            self._pop(key)
+
+    def _pop(self, key: tuple[str, str]) -> None:
         hit = self._data.pop(key, None)
         if hit is not None:
             self._bytes -= len(hit[2].body)
