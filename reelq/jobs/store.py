@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
@@ -21,6 +21,7 @@ from reelq.jobs.states import TERMINAL, JobStatus, allowed_from
 from reelq.timeutil import now as _now
 
 TerminalHook = Callable[[Connection, Job], None]
+T = TypeVar("T")
 _INSERT_JOB = insert(jobs)
 _INSERT_EVENT = insert(job_events)
 
@@ -138,18 +139,16 @@ class JobStore:
         t = self.clock()
         params = {"b_id": job_id, "b_now": t, "b_lease": lease_token, "b_owner": owner}
         params["b_expires"] = t + lease_seconds
-        for again in (False, True):
-            try:
-                with self.engine.begin() as conn:
-                    row = CLAIM.run(conn, params, {"owner": owner})
-                    if row is None and again:  # the first try's commit went through before the line broke
-                        row = conn.execute(
-                            select(jobs).where(jobs.c.id == job_id, jobs.c.lease_token == lease_token)
-                        ).first()
-                break
-            except DBAPIError as exc:
-                if again or not exc.connection_invalidated:
-                    raise
+
+        def attempt(again: bool) -> Any:
+            with self.engine.begin() as conn:
+                row = CLAIM.run(conn, params, {"owner": owner})
+                if row is None and again:  # the first try's commit went through before the line broke
+                    q = select(jobs).where(jobs.c.id == job_id, jobs.c.lease_token == lease_token)
+                    row = conn.execute(q).first()
+                return row
+
+        row = _once_more_if_disconnected(attempt)
         return None if row is None else Job.from_row(row)
 
     def heartbeat(
@@ -192,19 +191,19 @@ class JobStore:
             "b_result": json.dumps(result) if result is not None else None,
             **{f"b_{k}": v for k, v in _error_values(error).items()},
         }
-        for again in (False, True):
-            try:
-                with self.engine.begin() as conn:
-                    row = FINISH[status].run(conn, params, {"error": error.code} if error else None)
-                    if row is None:
-                        raise TransitionConflict(f"job {job_id}: lease lost before {status.value}")
-                    job = Job.from_row(row)
-                    self._run_terminal_hooks(conn, job)
+
+        def attempt(again: bool) -> Job:
+            with self.engine.begin() as conn:
+                row = FINISH[status].run(conn, params, {"error": error.code} if error else None)
+                if (
+                    row is None
+                ):  # (on a second try: the first one's commit went through, or the lease was lost)
+                    raise TransitionConflict(f"job {job_id}: lease lost before {status.value}")
+                job = Job.from_row(row)
+                self._run_terminal_hooks(conn, job)
                 return job
-            except DBAPIError as exc:  # a dead pooled connection: once more on a new one (db/engine.py)
-                if again or not exc.connection_invalidated:
-                    raise
-        raise AssertionError("unreachable")
+
+        return _once_more_if_disconnected(attempt)
 
     def reschedule(self, job_id: str, lease_token: str, run_at: float, error: JobError) -> bool:
         """processing → queued after a transient error, to run again at ``run_at``."""
@@ -514,6 +513,17 @@ class JobStore:
     def _run_terminal_hooks(self, conn: Connection, job: Job) -> None:
         for hook in self.terminal_hooks:
             hook(conn, job)
+
+
+def _once_more_if_disconnected(attempt: Callable[[bool], T]) -> T:
+    """``attempt(again=False)``, one transaction; once more (``again=True``) on a new connection when the
+    pooled one turned out dead (see ``reelq.db.engine``: connections in use a moment ago are not pinged)."""
+    try:
+        return attempt(False)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    return attempt(True)
 
 
 def _error_values(error: JobError | None) -> dict[str, Any]:
