@@ -246,3 +246,32 @@ def test_claim_and_finish_return_the_updated_job_with_and_without_returning(
     assert done.status is JobStatus.COMPLETED and done.result == {"n": 1} and done.progress == 1.0
     with pytest.raises(TransitionConflict):
         store.finish(job_id, "lease-a", JobStatus.COMPLETED, result={"n": 2})
+
+
+def test_a_claim_whose_commit_went_through_before_the_connection_died_is_recognised_by_its_lease(
+    store: JobStore, user_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The line breaks after COMMIT reached the database: the second try finds the job already claimed
+    with this very lease and takes it, instead of leaving it claimed by nobody until the lease expires."""
+    import contextlib
+    from collections.abc import Iterator
+
+    from sqlalchemy.exc import DBAPIError
+
+    job_id = new_job(store, user_id)
+    real_begin = store.engine.begin
+    broken = [False]
+
+    @contextlib.contextmanager
+    def begin() -> Iterator[object]:
+        with real_begin() as conn:
+            yield conn
+        if not broken[0]:  # committed; then the connection turns out dead
+            broken[0] = True
+            raise DBAPIError("COMMIT", {}, ConnectionError("gone"), connection_invalidated=True)
+
+    monkeypatch.setattr(store.engine, "begin", begin)
+    job = store.claim(job_id, "lease-a", "w1", 60)
+    assert job is not None and job.lease_token == "lease-a" and job.attempts == 1
+    assert broken == [True]
+    assert store.claim(job_id, "lease-b", "w2", 60) is None  # and it is still one claim
