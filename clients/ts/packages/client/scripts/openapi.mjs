@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, "../../../../..");
-export const genPath = resolve(here, "../src/core/openapi.gen.ts");
+export const genDir = resolve(here, "../src/core"); // openapi.gen.ts and openapi/
 
 export function pythonPath() {
   const p = process.env.REELQ_PYTHON || join(repoRoot, ".venv/bin/python");
@@ -31,11 +31,109 @@ export function openapiDocument() {
   }
 }
 
+const HEADER = "/* Generated from reelq's /openapi.json by `npm run gen:types`; do not edit. A test fails when it drifts. */\n";
+
+const MAX_LINES = 800; // a generated file longer than this is a sign that a group needs splitting
+
+// Tags that hold two things: the users (with their tokens and usage) and the rest of administration;
+// creating a tus upload and one upload's bytes.
+const SUBGROUPS = {
+  admin: (path) => (path.startsWith("/api/admin/users") ? "admin-users" : "admin"),
+  "uploads-tus": (path) => (path.includes("{") ? "uploads-tus-upload" : "uploads-tus"),
+};
+
+/** The part of the API an operation belongs to: its tag, or a part of a tag that holds two things. */
+function groupOf(path, op) {
+  const tag = (op.tags?.[0] ?? "other").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return SUBGROUPS[tag]?.(path) ?? tag;
+}
+
+const pascal = (name) => name.replace(/(^|-)([a-z0-9])/g, (_, __, c) => c.toUpperCase());
+
+/** Top-level declarations of openapi-typescript's output: name -> text (members of `interface X {}`). */
+function declarations(text) {
+  const out = new Map();
+  const re = /^export (?:interface|type) (\S+)(?: =)? /gm;
+  const starts = [...text.matchAll(re)];
+  starts.forEach((m, i) => out.set(m[1], text.slice(m.index, i + 1 < starts.length ? starts[i + 1].index : text.length)));
+  return out;
+}
+
+/** The members of ``export interface operations { ... }``, each with the comment lines above it. */
+function members(block) {
+  const lines = block.split("\n").slice(1); // after "export interface operations {"
+  const found = [];
+  let current = null;
+  let pending = [];
+  for (const line of lines) {
+    const head = /^ {4}(\S+): \{$/.exec(line);
+    if (head) {
+      current = { name: head[1], lines: [...pending, line] };
+      pending = [];
+    } else if (current) {
+      current.lines.push(line);
+      if (line === "    };") {
+        found.push(current);
+        current = null;
+      }
+    } else if (line.startsWith("    ")) {
+      pending.push(line);
+    }
+  }
+  return found;
+}
+
+function withImports(body, dir) {
+  const uses = (name) => new RegExp(`\\b${name}\\[`).test(body) && !body.includes(`export interface ${name} `);
+  const imports = [];
+  if (uses("components")) imports.push(`import type { components } from "${dir}components.gen.js";\n`);
+  if (uses("operations")) imports.push(`import type { operations } from "${dir}operations.gen.js";\n`);
+  return HEADER + imports.join("") + body;
+}
+
+/**
+ * The TypeScript of the server's OpenAPI document, as files (path relative to src/core -> text): the
+ * paths, the shared schemas (components), and the operations split by the part of the API they belong to,
+ * joined again in ``operations``. ``openapi.gen.ts`` re-exports them all.
+ */
 export async function generatedTypes(doc = openapiDocument()) {
   const { default: openapiTS, astToString } = await import("openapi-typescript");
-  const ast = await openapiTS(doc, { alphabetize: true });
-  return (
-    "/* Generated from reelq's /openapi.json by `npm run gen:types`; do not edit. A test fails when it drifts. */\n" +
-    astToString(ast)
+  const decls = declarations(astToString(await openapiTS(doc, { alphabetize: true })));
+  const group = new Map();
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const op of Object.values(methods)) if (op?.operationId) group.set(op.operationId, groupOf(path, op));
+  }
+  const groups = new Map();
+  for (const m of members(decls.get("operations"))) {
+    const name = group.get(m.name.replace(/^"|"$/g, ""));
+    if (!name) throw new Error(`operation ${m.name} is not in the document's paths`);
+    if (!groups.has(name)) groups.set(name, []);
+    groups.get(name).push(m.lines.join("\n"));
+  }
+  const files = new Map();
+  files.set("openapi/paths.gen.ts", withImports(decls.get("paths") + decls.get("webhooks"), "./"));
+  files.set("openapi/components.gen.ts", withImports(decls.get("components") + decls.get("$defs"), "./"));
+  const names = [...groups.keys()].sort();
+  for (const name of names) {
+    const body = `export interface ${pascal(name)}Operations {\n${groups.get(name).join("\n")}\n}\n`;
+    files.set(`openapi/operations/${name}.gen.ts`, withImports(body, "../"));
+  }
+  files.set(
+    "openapi/operations.gen.ts",
+    HEADER +
+      names.map((n) => `import type { ${pascal(n)}Operations } from "./operations/${n}.gen.js";\n`).join("") +
+      `export interface operations\n  extends ${names.map((n) => `${pascal(n)}Operations`).join(",\n    ")} {}\n`,
   );
+  files.set(
+    "openapi.gen.ts",
+    HEADER +
+      'export type { paths, webhooks } from "./openapi/paths.gen.js";\n' +
+      'export type { components, $defs } from "./openapi/components.gen.js";\n' +
+      'export type { operations } from "./openapi/operations.gen.js";\n',
+  );
+  for (const [name, text] of files) {
+    const lines = text.split("\n").length - 1;
+    if (lines > MAX_LINES) throw new Error(`${name} would have ${lines} lines: split its group (SUBGROUPS)`);
+  }
+  return files;
 }

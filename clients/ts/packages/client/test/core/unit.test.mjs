@@ -1,7 +1,8 @@
 // Transport behaviour that a healthy server never shows: retries, Retry-After, timeouts, aborts,
 // problem+json mapping, the SSE parser; and the generated types matching the server's OpenAPI document.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { createServer } from "node:http";
 import { describe, test, before, after } from "node:test";
 import {
@@ -15,7 +16,7 @@ import {
   parseSse,
 } from "../../dist/esm/index.js";
 import { backoffMs, parseRetryAfter } from "../../dist/esm/core/util.js";
-import { genPath, generatedTypes } from "../../scripts/openapi.mjs";
+import { genDir, generatedTypes } from "../../scripts/openapi.mjs";
 
 let srv;
 let base;
@@ -154,8 +155,14 @@ test("SSE parser: events, comments, multi-line data, CRLF, split chunks", async 
 
 test("generated types match the server's current OpenAPI document (npm run gen:types)", async () => {
   const expected = await generatedTypes();
-  const actual = readFileSync(genPath, "utf8");
-  assert.ok(actual === expected, "src/core/openapi.gen.ts is stale: run `npm run gen:types` in clients/ts and commit it");
+  const stale = "is stale: run `npm run gen:types` in clients/ts and commit it";
+  for (const [name, text] of expected) {
+    assert.ok(readFileSync(join(genDir, name), "utf8") === text, `src/core/${name} ${stale}`);
+  }
+  const present = readdirSync(join(genDir, "openapi"), { recursive: true })
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => `openapi/${f}`);
+  assert.deepEqual(present.sort(), [...expected.keys()].filter((n) => n.startsWith("openapi/")).sort(), `src/core/openapi/ ${stale}`);
 });
 
 test("the CommonJS build loads", async () => {

@@ -1,0 +1,199 @@
+/* Generated from reelq's /openapi.json by `npm run gen:types`; do not edit. A test fails when it drifts. */
+import type { components } from "../components.gen.js";
+export interface UploadsTusOperations {
+    tus_create_api_uploads__post: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The protocol version; 412 otherwise */
+                "Tus-Resumable": "1.0.0";
+                /** @description `<algorithm> <base64 digest>` of this chunk; algorithms: sha1, sha256, md5 */
+                "Upload-Checksum"?: string;
+                /** @description Total size of the file in bytes */
+                "Upload-Length": number;
+                /** @description Comma list of `key base64(value)`; keys: filename, filetype, push_token, analyzer, metadata */
+                "Upload-Metadata"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description creation-with-upload: the first bytes */
+        requestBody?: {
+            content: {
+                "application/offset+octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Created; Location names the upload */
+            201: {
+                headers: {
+                    /** @description URL of the new upload */
+                    Location: string;
+                    /** @description The protocol version */
+                    "Tus-Resumable": "1.0.0";
+                    /** @description When an unfinished upload is removed (HTTP date) */
+                    "Upload-Expires"?: string;
+                    /** @description The job made from the upload, once every byte is stored */
+                    "Upload-Job-Id"?: string;
+                    /** @description The stored offset */
+                    "Upload-Offset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A header is missing or malformed (the code names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    /** @description Bearer */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such upload (or another user's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Upload-Offset does not match, or the upload is finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The upload expired, was terminated, or was not a video */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Tus-Resumable version */
+            412: {
+                headers: {
+                    /** @description Versions this server speaks */
+                    "Tus-Version": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Upload-Length over Tus-Max-Size, body past Upload-Length, or per-user bytes limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Content-Type is not application/offset+octet-stream, or the bytes are not a video container */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another PATCH is writing this upload; retry */
+            423: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many unfinished uploads for this user */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Upload-Checksum mismatch; the chunk was discarded */
+            460: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The database is not answering */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The server is low on disk space */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tus_options_api_uploads__options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What this server supports */
+            204: {
+                headers: {
+                    /** @description sha1,sha256,md5 */
+                    "Tus-Checksum-Algorithm": string;
+                    /** @description creation,creation-with-upload,expiration,checksum,termination */
+                    "Tus-Extension": string;
+                    /** @description Largest Upload-Length in bytes */
+                    "Tus-Max-Size": number;
+                    /** @description The protocol version */
+                    "Tus-Resumable": "1.0.0";
+                    /** @description 1.0.0 */
+                    "Tus-Version": string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+}
