@@ -19,7 +19,7 @@ from reelq.api.polling import (
     HeldStream,
     Until,
     status_answer,
-    status_cache,
+    status_answers,
     stream_slots,
     watch,
 )
@@ -85,21 +85,21 @@ def list_jobs(
 
 @router.post("/jobs/{job_id}/cancel", status_code=202, summary="Cancel a queued or running job")
 def cancel_job(job_id: str, request: Request, user: UserDep, rt: RuntimeDep) -> dict[str, str]:
-    status_cache(request, rt).discard((user.id, job_id))
+    status_answers(request.app.state, rt).discard((user.id, job_id))
     status = rt.service.cancel(user.id, job_id)
     return {"job_id": job_id, "status": status.value}
 
 
 @router.post("/jobs/{job_id}/retry", status_code=202, summary="Run a failed or cancelled job again")
 def retry_job(job_id: str, request: Request, user: UserDep, rt: RuntimeDep) -> dict[str, str]:
-    status_cache(request, rt).discard((user.id, job_id))
+    status_answers(request.app.state, rt).discard((user.id, job_id))
     rt.service.retry(user.id, job_id)
     return {"job_id": job_id, "status": JobStatus.QUEUED.value}
 
 
 @router.delete("/jobs/{job_id}", status_code=204, summary="Delete a job with its files and artifacts")
 def delete_job(job_id: str, request: Request, user: UserDep, rt: RuntimeDep) -> Response:
-    status_cache(request, rt).discard((user.id, job_id))
+    status_answers(request.app.state, rt).discard((user.id, job_id))
     rt.service.delete(user.id, job_id)
     return Response(status_code=204)
 

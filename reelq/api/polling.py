@@ -18,9 +18,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -36,6 +34,7 @@ from reelq.api.middleware import ALWAYS_HEADERS, SecurityHeaders, log_request
 from reelq.api.schemas import job_out, status_url
 from reelq.api.signed import signer_of, signer_of_state
 from reelq.auth.signing import UrlSigner
+from reelq.cache import BoundedLRU
 from reelq.config import Settings
 from reelq.errors import RateLimited
 from reelq.ids import is_id
@@ -73,7 +72,8 @@ def row_version(row: Mapping[str, Any]) -> Version:
 
 
 def etag_of(job: Job) -> str:
-    raw = f"{job.id}:{job.status.value}:{job.progress:.4f}:{job.attempts}:{job.updated_at:.6f}"
+    status, progress, attempts, updated_at = version_of(job)
+    raw = f"{job.id}:{status}:{progress:.4f}:{attempts}:{updated_at:.6f}"
     return '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
 
 
@@ -137,56 +137,39 @@ class StatusAnswers:
     ``fresh``: an answer confirmed less than ``fresh_seconds`` ago (``REELQ_STATUS_CACHE_SECONDS``), sent
     without reading the database. ``same``: the answer of a queued or running job whose row was just read
     and has not changed, sent without rendering it again (a finished job's answer holds its result with
-    signed URLs that expire: it is rendered on each read). Bounded in entries and in bytes. Thread-safe:
-    the event loop reads and fills it, the routes that change a job (in threads) discard answers.
+    signed URLs that expire: it is rendered on each read). Bounded in entries and in bytes; thread-safe (the
+    routes that change a job discard answers from threads).
     """
 
     def __init__(self, fresh_seconds: float, max_items: int = 10_000, max_bytes: int = 64 * 2**20) -> None:
         self.fresh_seconds = fresh_seconds
-        self.max_items = max_items
-        self.max_bytes = max_bytes
-        self._data: OrderedDict[tuple[str, str], tuple[float, Version, Rendered]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        # (confirmed at, version, answer)
+        self._lru: BoundedLRU[tuple[str, str], tuple[float, Version, Rendered]] = BoundedLRU(
+            max_items, max_bytes, weight=lambda hit: len(hit[2].body)
+        )
 
     def fresh(self, key: tuple[str, str]) -> Rendered | None:
-        hit = self._data.get(key)
+        hit = self._lru.get(key)
         if hit is None or self.fresh_seconds <= 0 or time.monotonic() - hit[0] > self.fresh_seconds:
             return None
         return hit[2]
 
     def same(self, key: tuple[str, str], version: Version) -> Rendered | None:
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is None or hit[1] != version or hit[2].terminal:
-                return None
-            self._data[key] = (time.monotonic(), version, hit[2])  # confirmed by the read just made
-            self._data.move_to_end(key)
-            return hit[2]
+        hit = self._lru.get(key)
+        if hit is None or hit[1] != version or hit[2].terminal:
+            return None
+        self._lru.put(key, (time.monotonic(), version, hit[2]))  # confirmed by the read just made
+        return hit[2]
 
     def put(self, key: tuple[str, str], version: Version, rendered: Rendered) -> None:
-        with self._lock:
-            self._pop(key)
-            self._data[key] = (time.monotonic(), version, rendered)
-            self._bytes += len(rendered.body)
-            while self._data and (len(self._data) > self.max_items or self._bytes > self.max_bytes):
-                self._bytes -= len(self._data.popitem(last=False)[1][2].body)
+        self._lru.put(key, (time.monotonic(), version, rendered))
 
     def discard(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._pop(key)
-
-    def _pop(self, key: tuple[str, str]) -> None:
-        hit = self._data.pop(key, None)
-        if hit is not None:
-            self._bytes -= len(hit[2].body)
+        self._lru.discard(key)
 
 
-def status_cache(request: Request, rt: Runtime) -> StatusAnswers:
-    return _answers(request.app.state, rt)
-
-
-def _answers(state: Any, rt: Runtime) -> StatusAnswers:
+def status_answers(state: Any, rt: Runtime) -> StatusAnswers:
+    """The app's status cache (``request.app.state``, or ``scope["app"].state`` on the hot path)."""
     answers: StatusAnswers = _state_item(
         state, "status_cache", lambda: StatusAnswers(rt.settings.status_cache_seconds)
     )
@@ -287,7 +270,7 @@ async def status_answer(
     ``wait`` is clamped to ``REELQ_MAX_WAIT_SECONDS``.
     """
     known = request.headers.get("if-none-match")
-    cache = status_cache(request, rt)
+    cache = status_answers(request.app.state, rt)
     wait = min(wait, rt.settings.max_wait_seconds)
     if not wait:
         rendered = cache.fresh((user_id, job_id))
@@ -370,7 +353,7 @@ class StatusCacheHit:
         if refused is not None:
             await SecurityHeaders(refused)(scope, receive, send)
             return refused.status_code
-        answers = _answers(state, rt)
+        answers = status_answers(state, rt)
         key = (user.id, job_id)
         rendered = answers.fresh(key)
         if rendered is None:

@@ -270,7 +270,7 @@ def test_status_answers_are_per_user_and_bounded_in_entries_and_bytes() -> None:
     assert answers.same(("alice", "j"), v1) is None and answers.same(("alice", "l"), v1) is not None
     for i in range(5):
         answers.put(("alice", f"m{i}"), v1, answer(b""))
-    assert len(answers._data) == 3
+    assert len(answers._lru) == 3
     answers.put(("alice", "t"), v2, answer(b"", terminal=True))
     assert answers.same(("alice", "t"), v2) is None  # a finished job's answer is not reused
     fresh = StatusAnswers(10.0)
