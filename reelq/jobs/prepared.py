@@ -18,7 +18,7 @@ from sqlalchemy import Boolean, Connection, Float, String, Text, bindparam, inse
 from sqlalchemy.sql import ColumnElement
 
 from reelq.db.schema import job_events, jobs
-from reelq.jobs.states import JobStatus, allowed_from
+from reelq.jobs.states import JobStatus, sources_for
 
 _EVENT_COLUMNS = ["job_id", "at", "event", "status", "detail_json"]
 
@@ -40,9 +40,7 @@ class PreparedTransition:
         where: Iterable[ColumnElement[bool]] = (),
         values: Mapping[str, Any] | None = None,
     ) -> None:
-        sources = frozenset(sources)
-        if not sources <= allowed_from(target):
-            raise ValueError(f"{sorted(sources)} -> {target} is not in the transition table")
+        sources = sources_for(target, sources)
         self.target = target
         self.event = event
         self.update = (

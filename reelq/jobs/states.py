@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -33,3 +34,12 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
 
 def allowed_from(target: JobStatus) -> frozenset[JobStatus]:
     return TRANSITIONS[target]
+
+
+def sources_for(target: JobStatus, sources: Iterable[JobStatus] | None = None) -> frozenset[JobStatus]:
+    """The statuses a guarded move to ``target`` may start from: ``sources`` (default: all the table
+    allows), refused with ValueError when the transition table does not allow one of them."""
+    chosen = frozenset(sources) if sources is not None else allowed_from(target)
+    if not chosen <= allowed_from(target):
+        raise ValueError(f"{sorted(chosen)} -> {target} is not in the transition table")
+    return chosen

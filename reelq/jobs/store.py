@@ -17,7 +17,7 @@ from reelq.db.schema import job_events, jobs, workers
 from reelq.errors import TransitionConflict
 from reelq.jobs.models import Job, JobError
 from reelq.jobs.prepared import CLAIM, FINISH
-from reelq.jobs.states import TERMINAL, JobStatus, allowed_from
+from reelq.jobs.states import TERMINAL, JobStatus, sources_for
 from reelq.timeutil import now as _now
 
 TerminalHook = Callable[[Connection, Job], None]
@@ -195,9 +195,7 @@ class JobStore:
         def attempt(again: bool) -> Job:
             with self.engine.begin() as conn:
                 row = FINISH[status].run(conn, params, {"error": error.code} if error else None)
-                if (
-                    row is None
-                ):  # (on a second try: the first one's commit went through, or the lease was lost)
+                if row is None:  # on a second try: the first commit went through, or the lease was lost
                     raise TransitionConflict(f"job {job_id}: lease lost before {status.value}")
                 job = Job.from_row(row)
                 self._run_terminal_hooks(conn, job)
@@ -478,9 +476,7 @@ class JobStore:
 
         Whether it happened. (The transitions every job takes are built once: ``reelq.jobs.prepared``.)
         """
-        sources = set(from_statuses) if from_statuses is not None else set(allowed_from(target))
-        if not sources <= allowed_from(target):
-            raise ValueError(f"{sorted(sources)} -> {target} is not in the transition table")
+        sources = sources_for(target, from_statuses)
         stmt = (
             update(jobs)
             .where(and_(jobs.c.id == job_id, jobs.c.status.in_([s.value for s in sources]), *where))

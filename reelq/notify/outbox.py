@@ -88,7 +88,7 @@ class Outbox:
         self.clock = clock
         self.channels: list[Channel] = []
         self._added = threading.local()  # rows the last terminal hook in this thread wrote
-        self._targets_query: tuple[tuple[str, ...], Any] | None = None
+        self._targets_query: Any = None  # every channel's targets in one query (built on first use)
 
     def rows_added_here(self) -> int | None:
         """Rows the last ``on_terminal`` in this thread wrote (None: it has not run in this thread)."""
@@ -97,6 +97,7 @@ class Outbox:
     def add(self, channel: Channel) -> None:
         """A channel whose targets get a row for every finished job from now on."""
         self.channels.append(channel)
+        self._targets_query = None
 
     # -- the job store's terminal hook: runs INSIDE the job's transaction ------------------------
     def on_terminal(self, conn: Connection, job: Job) -> None:
@@ -137,15 +138,14 @@ class Outbox:
         self._added.count = len(rows)
 
     def _targets(self, conn: Connection, user_id: str) -> dict[str, list[str]]:
-        """Every channel's targets for the user, in one query (built once per set of channels)."""
-        names = tuple(c.name for c in self.channels)
-        if not names:
+        """Every channel's targets for the user, in one query."""
+        if not self.channels:
             return {}
-        if self._targets_query is None or self._targets_query[0] != names:
+        if self._targets_query is None:
             parts = [c.targets_query().add_columns(literal(c.name, String)) for c in self.channels]
-            self._targets_query = (names, parts[0] if len(parts) == 1 else union_all(*parts))
+            self._targets_query = parts[0] if len(parts) == 1 else union_all(*parts)
         found: dict[str, list[str]] = {}
-        for target_id, channel in conn.execute(self._targets_query[1], {"b_user": user_id}):
+        for target_id, channel in conn.execute(self._targets_query, {"b_user": user_id}):
             found.setdefault(channel, []).append(target_id)
         return found
 

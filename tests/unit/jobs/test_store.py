@@ -275,3 +275,14 @@ def test_a_claim_whose_commit_went_through_before_the_connection_died_is_recogni
     assert job is not None and job.lease_token == "lease-a" and job.attempts == 1
     assert broken == [True]
     assert store.claim(job_id, "lease-b", "w2", 60) is None  # and it is still one claim
+
+
+def test_a_transition_the_table_does_not_allow_is_refused_when_it_is_built() -> None:
+    from reelq.jobs.prepared import PreparedTransition
+    from reelq.jobs.states import sources_for
+
+    assert sources_for(JobStatus.COMPLETED) == {JobStatus.PROCESSING}
+    with pytest.raises(ValueError, match="transition table"):
+        sources_for(JobStatus.COMPLETED, [JobStatus.QUEUED])  # queued -> completed skips the run
+    with pytest.raises(ValueError, match="transition table"):
+        PreparedTransition(JobStatus.PROCESSING, [JobStatus.FAILED], event="job.claimed")
