@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,7 +65,3 @@ def auth(client: TestClient) -> dict[str, str]:
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-second 320x240 H.264 clip with audio."""
     return make_clip(tmp_path_factory.mktemp("clips") / "clip.mp4", seconds=2.0)
-
-
-def ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")

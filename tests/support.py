@@ -19,6 +19,11 @@ from reelq.config import Settings
 REELQ = [sys.executable, "-m", "reelq.cli"]
 
 
+def ci() -> bool:
+    """Running under CI (``CI=true``, set by ``.ci/run``): a missing tool is a failure, not a skip."""
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

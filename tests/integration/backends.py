@@ -18,7 +18,7 @@ import redis
 from reelq.config import Settings
 from reelq.runtime import Runtime
 
-from support import fast_settings
+from support import ci, fast_settings
 
 PG_ADMIN_URL = os.environ.get("REELQ_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("REELQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -27,10 +27,6 @@ REDIS_URL = os.environ.get("REELQ_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 class Backend(Enum):
     LOCAL = ("sqlite", "sqlite")
     CLUSTER = ("postgresql", "redis")
-
-
-def ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def _reachable(url: str, default_port: int) -> bool:

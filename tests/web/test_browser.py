@@ -18,7 +18,7 @@ import pytest
 from reelq.testing import make_clip
 from reelq.testing.corpus import basic
 
-from support import TEST_ANALYZERS, Server, base_env, cli, poll_job, wait_for
+from support import TEST_ANALYZERS, Server, base_env, ci, cli, poll_job, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -26,7 +26,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     # skipped where Chromium is absent, a failure in CI (.ci/run installs it)
     why = "browser tests need Debian's Chromium: apt-get install -y chromium"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    if ci():
         pytest.fail(why, pytrace=False)
     pytest.skip(why, allow_module_level=True)
 
