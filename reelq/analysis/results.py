@@ -120,7 +120,10 @@ class Sharpness(BaseModel):
     max: float
     samples: int
     sharpest: list[SharpFrame]
-    blurry: bool
+    level: Literal["blurry", "soft", "sharp"] = Field(
+        description="the median's band: blurry < 1.0, soft < 1.5, sharp from 1.5"
+    )
+    blurry: bool = Field(description='`level == "blurry"`')
 
 
 class Shake(BaseModel):
@@ -143,11 +146,20 @@ class Loudness(BaseModel):
     peak_dbfs: float | None
 
 
+class Compression(BaseModel):
+    bits_per_pixel: float | None = Field(description="video packets' bits / (frames × coded pixels)")
+    blockiness: float | None = Field(
+        description="median edge energy on the 8×8 block grid over that inside blocks (1.0: no grid)"
+    )
+    level: Literal["ok", "compressed", "heavy"]
+
+
 class Quality(BaseModel):
     sharpness: Sharpness | None
     shake: Shake | None
     exposure: Exposure
     loudness: Loudness | None
+    compression: Compression
 
 
 class Thumbnails(BaseModel):
@@ -165,11 +177,20 @@ class ProbeAnalyzer(BaseModel):
     version: str
 
 
+class Finding(BaseModel):
+    """One thing a person should know about the clip, in words, with its numbers."""
+
+    code: str = Field(description="stable identifier, `topic.verdict`, e.g. `compression.heavy`")
+    level: Literal["ok", "info", "warn"]
+    text: str = Field(description="one sentence to show as it is")
+
+
 class VideoResult(BaseModel):
     """The result of the builtin `video` analyzer (docs/analysis.md)."""
 
     analyzer: VideoAnalyzer
     summary: str = Field(description='one line for people, e.g. "6.0 s · 1920×1080 · 3 scenes · steady"')
+    findings: list[Finding] = Field(description="what to show below the summary, in order")
     metadata: MediaMetadata
     integrity: Integrity
     timelines: Timelines

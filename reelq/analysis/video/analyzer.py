@@ -12,8 +12,10 @@ import numpy as np
 from av.video.reformatter import Interpolation, VideoReformatter
 
 from reelq.analysis.base import AnalysisContext
+from reelq.analysis.findings import build_findings, summary
 from reelq.analysis.video import media
 from reelq.analysis.video.audio import AudioMeter
+from reelq.analysis.video.compression import CompressionMeter
 from reelq.analysis.video.decode import MAX_ERROR_TIMES, DecodeLog, decode_all, verdict
 from reelq.analysis.video.motion import MotionMeter
 from reelq.analysis.video.quality import (
@@ -26,12 +28,11 @@ from reelq.analysis.video.quality import (
 )
 from reelq.analysis.video.scenes import CutDetector, scene_spans
 from reelq.analysis.video.shake import ShakeMeter
-from reelq.analysis.video.summary import summary
 from reelq.analysis.video.thumbnails import ThumbnailPicker, candidate_score
 from reelq.analysis.video.timelines import MAX_JUMP_SECONDS, Layout, Timeline
 
 NAME = "video"
-VERSION = "1.1"
+VERSION = "1.2"
 ANALYSIS_LONG_SIDE = 256  # every frame is reduced to this for motion, brightness and cuts
 PROGRESS_EVERY = 0.25  # seconds of wall time
 VFR_TOLERANCE = 0.1  # an interval more than 10% off the typical one ...
@@ -55,6 +56,8 @@ class _Pass:
         self.exposure = Exposure()
         self.sharpness = SharpnessLog()
         self.shake = ShakeMeter(long_side=max(self.small_size))
+        self.compression = CompressionMeter()
+        self.coded_size = (width, height)
         self.thumbs = ThumbnailPicker(ctx.artifacts, ctx.job_id, rotation)
         self.motion_timeline = Timeline()
         self.brightness_timeline = Timeline()
@@ -90,6 +93,8 @@ class _Pass:
         self.brightness_timeline.add(t, bright)
         if self.shake.due(t):
             self.shake.feed(t, y)
+        if self.compression.due(t):
+            self.compression.feed(t, frame)
         if new_scene or self._next_sharp is None or t >= self._next_sharp:
             self._next_sharp = t + SHARPNESS_INTERVAL * 0.95
             sw, sh = self.sharp_size
@@ -196,9 +201,20 @@ def _result(
 
     layout = Layout.over(start, end)
     audio_summary = audio_meter.summary() if audio_meter is not None else None
+    still = state.motion.finish(end)
+    still_seconds = sum(b - a for a, b in still)
+    compression = state.compression.summary(
+        video_bytes=log.video_bytes,
+        frames=len(state.times),
+        width=state.coded_size[0],
+        height=state.coded_size[1],
+        codec=metadata["video"]["codec"],
+        still=still_seconds / (end - start) if end > start else 0.0,
+    )
     result: dict[str, Any] = {
         "analyzer": {"name": NAME, "version": VERSION},
         "summary": "",
+        "findings": [],
         "metadata": metadata,
         "integrity": integrity,
         "timelines": {
@@ -210,16 +226,18 @@ def _result(
         },
         "scenes": scenes,
         "cuts": cut_times,
-        "still_segments": _spans(state.motion.finish(end)),
+        "still_segments": _spans(still),
         "silent_segments": _spans(audio_meter.silent_segments()) if audio_meter is not None else [],
         "quality": {
             "sharpness": state.sharpness.summary(),
             "shake": state.shake.summary(),
             "exposure": state.exposure.summary(),
             "loudness": audio_summary,
+            "compression": compression,
         },
         "thumbnails": {"poster": poster, "scenes": [s["thumbnail"] for s in scenes if s["thumbnail"]]},
     }
     result["summary"] = summary(result)
+    result["findings"] = build_findings(result)
     ctx.progress(1.0)
     return result

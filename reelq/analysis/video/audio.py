@@ -1,4 +1,9 @@
-"""Audio levels: 50 ms RMS windows (silences, loudness timeline) and EBU R128 loudness via FFmpeg."""
+"""Audio levels: 50 ms RMS windows (silences, loudness timeline) and EBU R128 loudness via FFmpeg.
+
+A window's level is that of its loudest channel, the LFE (subwoofer) channel left out: a 5.1 track
+with sound on its front channels and an empty LFE is not silent, and averaging all six channels
+would pull birdsong on two of them under the silence threshold.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import numpy as np
 from reelq.analysis.video.timelines import Layout, Timeline
 
 WINDOW_SECONDS = 0.05
-SILENCE_DBFS = -45.0
+SILENCE_DBFS = -50.0  # room tone and distant ambience stay above it; a pause in a phone recording is below
 SILENCE_MIN_SECONDS = 0.5
 FLOOR_DBFS = -100.0
 
@@ -27,7 +32,8 @@ class AudioMeter:
         self.rate = int(stream.codec_context.sample_rate) or 48000
         self._window = max(1, round(self.rate * WINDOW_SECONDS))
         self._resampler = av.AudioResampler(format="fltp", layout=None, rate=None)
-        self._carry = np.zeros(0, dtype=np.float64)
+        self._carry = np.zeros((1, 0), dtype=np.float64)  # (channels, samples) not yet in a window
+        self._judged: tuple[str, list[int]] = ("", [])  # layout name -> indices of the channels judged
         self._origin: float | None = None  # time of the first sample
         self._samples_done = 0  # samples already folded into windows
         self.window_powers: list[float] = []
@@ -48,20 +54,34 @@ class AudioMeter:
             planes = out.to_ndarray().astype(np.float64)
             if planes.size:
                 self.peak = max(self.peak, float(np.abs(planes).max()))
-                self._add_power(np.mean(planes * planes, axis=0))
+                planes = planes.reshape(len(out.layout.channels), -1)
+                self._add_power(planes[self._channels(out.layout)] ** 2)
+
+    def _channels(self, layout: av.AudioLayout) -> list[int]:
+        """Indices of the channels whose level counts: all but LFE (all, if that is all there is)."""
+        if layout.name != self._judged[0]:
+            names = [channel.name for channel in layout.channels]
+            kept = [i for i, name in enumerate(names) if not name.startswith("LFE")]
+            self._judged = (layout.name, kept or list(range(len(names))))
+        return self._judged[1]
 
     def _add_power(self, power: np.ndarray) -> None:
-        data = np.concatenate([self._carry, power]) if self._carry.size else power
-        whole = len(data) // self._window
+        """``power``: (channels, samples) squared samples; windows take the loudest channel's mean."""
+        if self._carry.shape[1] and self._carry.shape[0] == power.shape[0]:
+            data = np.concatenate([self._carry, power], axis=1)
+        else:  # the first samples, or the channel layout changed mid-stream
+            data = power
+        whole = data.shape[1] // self._window
         if whole:
-            means = data[: whole * self._window].reshape(whole, self._window).mean(axis=1)
+            per_channel = data[:, : whole * self._window].reshape(len(data), whole, self._window).mean(axis=2)
+            means = per_channel.max(axis=0)
             origin = self._origin or 0.0
             for i, p in enumerate(means.tolist()):
                 start = origin + (self._samples_done + i * self._window) / self.rate
                 self.window_powers.append(p)
                 self.power_timeline.add(start, p)
             self._samples_done += whole * self._window
-        self._carry = data[whole * self._window :]
+        self._carry = data[:, whole * self._window :]
 
     def silent_segments(self) -> list[tuple[float, float]]:
         origin = self._origin or 0.0

@@ -28,6 +28,7 @@ class DecodeLog:
     error_times: list[float] = field(default_factory=list)
     video_frames: int = 0
     video_packets: int = 0  # with data: a track can be declared and hold no frame at all
+    video_bytes: int = 0  # the video track's compressed size, for its bits per pixel
     other_packets: int = 0
     _last_time: float | None = None
 
@@ -84,6 +85,7 @@ def decode_all(
         if packet.size:
             if kind == "video":
                 log.video_packets += 1
+                log.video_bytes += packet.size
             else:
                 log.other_packets += 1
         time = float(packet.pts * packet.time_base) if packet.pts is not None and packet.time_base else None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,11 @@ _MODEL_TAGS = ("com.apple.quicktime.model", "com.android.model", "model")
 _SOFTWARE_TAGS = ("com.apple.quicktime.software", "com.android.version", "software")
 # The Apple tag carries the local time zone, so it is preferred over the UTC creation_time.
 _CREATION_TAGS = ("com.apple.quicktime.creationdate", "creation_time", "date")
+# A recording date before this, or later than the analysis (plus a day of time zones), is a camera
+# whose clock was never set or a muxer's placeholder (the Unix epoch, 1904 for QuickTime): not a fact.
+EARLIEST_RECORDING = datetime(1990, 1, 1, tzinfo=UTC)
+FUTURE_MARGIN = timedelta(days=1)
+_YEAR_ONLY = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
 
 def open_media(path: Path) -> av.container.InputContainer:
@@ -98,6 +105,38 @@ def _first_tag(tags: dict[str, str], keys: tuple[str, ...]) -> str | None:
         value = lowered.get(key)
         if value and value.strip():
             return value.strip()
+    return None
+
+
+def plausible_date(text: str, now: datetime | None = None) -> bool:
+    """True when ``text`` is a date that can be a real recording time: from 1990 up to now.
+
+    ISO 8601 dates and times (with ``Z``, an offset or none), or a bare year (``2019``, ``2019-05``).
+    Anything unreadable is not a fact either.
+    """
+    now = now or datetime.now(UTC)
+    year_only = _YEAR_ONLY.match(text.strip())
+    if year_only:
+        year, month = int(year_only.group(1)), int(year_only.group(2) or 1)
+        if not 1 <= month <= 12:
+            return False
+        return EARLIEST_RECORDING.year <= year and (year, month) <= (now.year, now.month)
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return EARLIEST_RECORDING <= when <= now + FUTURE_MARGIN
+
+
+def recording_time(tags: dict[str, str], now: datetime | None = None) -> str | None:
+    """The first creation tag that holds a plausible date, as written in the file."""
+    lowered = {k.lower(): v for k, v in tags.items()}
+    for key in _CREATION_TAGS:
+        value = (lowered.get(key) or "").strip()
+        if value and plausible_date(value, now):
+            return value
     return None
 
 
@@ -201,7 +240,7 @@ def describe(
             "bit_rate": int(cc.bit_rate) if cc.bit_rate else None,
         },
         "audio": audio_meta,
-        "creation_time": _first_tag(tags, _CREATION_TAGS),
+        "creation_time": recording_time(tags),
         "device": {"make": make, "model": model, "software": software} if (make or model) else None,
     }
 

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from reelq.analysis.findings import sharpness_level
+
 SHARPNESS_LONG_SIDE = 640  # sampled frames are measured at this size (never upscaled)
 SHARPNESS_INTERVAL = 0.2  # seconds between sharpness samples
 SHARPEST_COUNT = 3
 SHARPEST_MIN_GAP = 1.0  # seconds between two reported sharpest frames
-BLURRY_BELOW = 1.0  # median sharpness under which a clip is called blurry (a heuristic; docs/analysis.md)
 
 # Luma arrives as limited-range video levels (16..235) for almost every phone clip.
 BLACK, WHITE = 16.0, 235.0
@@ -101,7 +102,8 @@ class SharpnessLog:
             "max": round(float(scores.max()), 3),
             "samples": len(self.samples),
             "sharpest": sharpest,
-            "blurry": median < BLURRY_BELOW,
+            "level": sharpness_level(median),
+            "blurry": sharpness_level(median) == "blurry",
         }
 
 

@@ -55,7 +55,7 @@ def test_video_job_completes_with_served_thumbnails(
     job_id, job = _run(client, auth, corpus["portrait_hevc"].path, timeout=60)
     assert job["status"] == "completed", job
     result = job["result"]
-    assert result["analyzer"] == {"name": "video", "version": "1.1"}
+    assert result["analyzer"] == {"name": "video", "version": "1.2"}
     assert result["metadata"]["video"]["rotation"] == -90
     poster = result["thumbnails"]["poster"]
     path, _, signature = poster["url"].partition("?")

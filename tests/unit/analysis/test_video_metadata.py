@@ -21,7 +21,7 @@ Analyse = Callable[[str], Any]  # the session fixture in conftest.py
 def test_basic_clip_metadata(analysed: Analyse) -> None:
     result = analysed("basic").result
     meta = result["metadata"]
-    assert result["analyzer"] == {"name": "video", "version": "1.1"}
+    assert result["analyzer"] == {"name": "video", "version": "1.2"}
     assert meta["duration"] == pytest.approx(6.0, abs=0.05)
     video = meta["video"]
     assert (video["codec"], video["bit_depth"], video["hdr"]) == ("h264", 8, None)
