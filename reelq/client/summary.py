@@ -1,9 +1,15 @@
-"""A few human lines about a job or a result: what the CLI prints when ``--json`` is not given."""
+"""A few human lines about a job or a result: what the CLI prints when ``--json`` is not given.
+
+A result's own ``summary`` and ``findings`` are printed as the analyzer wrote them (the console shows
+the same ones, from the same ``reelq.analysis.findings.findings_of``); only a result without a summary
+gets a line made here from its metadata.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from reelq.analysis.findings import findings_of, summary_of
 from reelq.client.models import artifact_names
 
 
@@ -36,7 +42,11 @@ def quality_flags(result: dict[str, Any]) -> list[str]:
     return flags
 
 
-def result_lines(result: dict[str, Any]) -> list[str]:
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _metadata_lines(result: dict[str, Any]) -> list[str]:
     video = _get(result, "metadata", "video") or result.get("video") or {}
     duration = _get(result, "metadata", "duration") or result.get("duration")
     width = video.get("display_width") or video.get("width")
@@ -54,9 +64,18 @@ def result_lines(result: dict[str, Any]) -> list[str]:
     lines = [f"  video      {' · '.join(parts) or 'n/a'}"]
     if isinstance(result.get("cuts"), list):
         scenes = result.get("scenes")
-        extra = f" ({len(scenes)} scenes)" if isinstance(scenes, list) else ""
+        extra = f" ({_plural(len(scenes), 'scene')})" if isinstance(scenes, list) else ""
         lines.append(f"  cuts       {len(result['cuts'])}{extra}")
-    if "quality" in result or "integrity" in result:
+    return lines
+
+
+def result_lines(result: dict[str, Any]) -> list[str]:
+    text = summary_of(result)
+    lines = [f"  summary    {text}"] if text else _metadata_lines(result)
+    found = findings_of(result)
+    if found:
+        lines += [f"  {f['level']:<10} {f['text']}" for f in found]
+    elif "quality" in result or "integrity" in result:
         lines.append(f"  quality    {', '.join(quality_flags(result)) or 'no flags'}")
     names = artifact_names(result)
     if names:

@@ -7,6 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from reelq.analysis.findings import findings_of
 from reelq.jobs.models import Job
 from reelq.web.charts import Series, Span, chart
 
@@ -21,9 +22,11 @@ STATUS_WORDS = {
 
 @dataclass
 class Finding:
-    topic: str
-    words: str
-    tone: str = "ok"  # ok | warn
+    """One of the result's findings (reelq/analysis/findings.py), shown as the analyzer wrote it."""
+
+    code: str
+    level: str  # ok | info | warn
+    text: str
 
 
 @dataclass
@@ -83,8 +86,10 @@ def view(job: Job) -> JobView:
         out.summary = r["summary"]
     thumbs: dict[str, Any] = r["thumbnails"] if isinstance(r.get("thumbnails"), dict) else {}
     out.poster = _picture(job.id, thumbs.get("poster"), f"Poster frame of {job.file_name}")
-    for i, t in enumerate(thumbs.get("scenes") or []):
-        pic = _picture(job.id, t, f"Scene {i + 1} at {float(t.get('time') or 0):.1f} s")
+    scenes = [s for s in r.get("scenes") or [] if isinstance(s, dict)]
+    for i, scene in enumerate(scenes):
+        span = f"{float(scene.get('start') or 0):.1f}–{float(scene.get('end') or 0):.1f} s"
+        pic = _picture(job.id, scene.get("thumbnail"), f"Scene {i + 1}: {span}")
         if pic is not None:
             out.scenes.append(pic)
     out.charts = _charts(r)
@@ -126,58 +131,8 @@ def _charts(r: dict[str, Any]) -> list[tuple[str, Markup]]:
 
 
 def findings(r: dict[str, Any]) -> list[Finding]:
-    q = r.get("quality")
-    if not isinstance(q, dict):
-        return []
-    out: list[Finding] = []
-    sharp = q.get("sharpness")
-    if isinstance(sharp, dict):
-        if sharp.get("blurry"):
-            out.append(
-                Finding("Sharpness", f"Looks soft: median detail {sharp['median']:.2f} (below 1.0).", "warn")
-            )
-        else:
-            out.append(
-                Finding("Sharpness", f"Sharp: median detail {sharp['median']:.2f} (1.0 and up is sharp).")
-            )
-    shake = q.get("shake")
-    if isinstance(shake, dict):
-        level, pct = str(shake.get("level")), float(shake.get("jitter_percent") or 0.0)
-        words = {"steady": "Steady camera", "moderate": "Some camera shake", "shaky": "Shaky camera"}
-        out.append(
-            Finding(
-                "Shake",
-                f"{words.get(level, 'Shake')}: jitter {pct:.2f} % of the frame.",
-                "ok" if level == "steady" else "warn",
-            )
-        )
-    exp = q.get("exposure")
-    if isinstance(exp, dict):
-        mean = exp.get("mean_brightness")
-        mean_words = f"mean brightness {mean:.2f}" if isinstance(mean, (int, float)) else "brightness unknown"
-        if exp.get("too_dark"):
-            out.append(Finding("Exposure", f"Too dark: {mean_words} (below 0.18 is dark).", "warn"))
-        elif exp.get("clipped_highlights"):
-            clipped = float(exp.get("clipped_fraction") or 0.0) * 100
-            out.append(
-                Finding("Exposure", f"Blown-out highlights: {clipped:.1f} % of pixels near white.", "warn")
-            )
-        else:
-            out.append(Finding("Exposure", f"Well exposed: {mean_words}."))
-    loud = q.get("loudness")
-    if isinstance(loud, dict):
-        lufs = loud.get("integrated_lufs")
-        if lufs is None:
-            out.append(Finding("Loudness", "Silent: no sound above the gate.", "warn"))
-        else:
-            tone = "warn" if lufs < -30 or lufs > -8 else "ok"
-            loud_words = "Quiet" if lufs < -30 else "Very loud" if lufs > -8 else "Normal loudness"
-            peak = loud.get("peak_dbfs")
-            peak_words = f", peak {peak:.1f} dBFS" if isinstance(peak, (int, float)) else ""
-            out.append(Finding("Loudness", f"{loud_words}: {lufs:.1f} LUFS{peak_words}.", tone))
-    elif "loudness" in q:
-        out.append(Finding("Loudness", "No audio track."))
-    return out
+    """The result's own findings; the words are the analyzer's, never recomputed here."""
+    return [Finding(f["code"], f["level"], f["text"]) for f in findings_of(r)]
 
 
 def _facts(meta: Any) -> list[tuple[str, str]]:

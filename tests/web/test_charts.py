@@ -49,18 +49,25 @@ def test_titles_are_escaped() -> None:
     assert "<b>" not in svg and "&lt;b&gt;" in svg
 
 
-def test_findings_say_what_the_numbers_mean() -> None:
+def test_findings_are_the_results_own_words() -> None:
+    stored = [{"code": "sharpness.soft", "level": "warn", "text": "Soft: median detail 1.20 (…)."}]
+    shown = findings({"analyzer": {"name": "video"}, "findings": stored, "quality": {}})
+    assert [(f.code, f.level, f.text) for f in shown] == [
+        ("sharpness.soft", "warn", "Soft: median detail 1.20 (…).")
+    ]
+    # a video result stored before findings existed gets them from its fields, in the analyzer's words
     quality = {
         "sharpness": {"median": 0.62, "blurry": True},
         "shake": {"jitter_percent": 1.4, "level": "shaky"},
         "exposure": {"mean_brightness": 0.1, "too_dark": True, "clipped_highlights": False},
         "loudness": {"integrated_lufs": -14.2, "peak_dbfs": -1.0, "loudness_range_lu": 3.0},
     }
-    words = {f.topic: (f.words, f.tone) for f in findings({"quality": quality})}
-    assert words["Sharpness"] == ("Looks soft: median detail 0.62 (below 1.0).", "warn")
-    assert words["Shake"] == ("Shaky camera: jitter 1.40 % of the frame.", "warn")
-    assert words["Exposure"][0].startswith("Too dark: mean brightness 0.10")
-    assert words["Loudness"] == ("Normal loudness: -14.2 LUFS, peak -1.0 dBFS.", "ok")
-    silent = findings({"quality": {**quality, "loudness": {"integrated_lufs": None}}})
-    assert any(f.words.startswith("Silent") for f in silent)
-    assert any(f.words == "No audio track." for f in findings({"quality": {**quality, "loudness": None}}))
+    old = findings({"analyzer": {"name": "video", "version": "1.1"}, "quality": quality})
+    assert [(f.code, f.level) for f in old] == [
+        ("sharpness.blurry", "warn"),
+        ("shake.shaky", "warn"),
+        ("exposure.dark", "warn"),
+        ("audio.normal", "ok"),
+    ]
+    assert old[-1].text == "Normal loudness: -14.2 LUFS, peak -1.0 dBFS."
+    assert findings({"quality": quality}) == []  # not a video result, and no findings of its own

@@ -47,9 +47,24 @@ def test_completed_job_summary() -> None:
     text = "\n".join(job_lines(job()))
     assert "swing.mov  completed  job j1" in text
     assert "12.3 s · 1080x1920 · 29.97 fps · h264" in text
-    assert "cuts       2 (1 scenes)" in text
+    assert "cuts       2 (1 scene)" in text
     assert "blurry, clipped_highlights, integrity damaged, truncated" in text
     assert "scene-000.jpg, poster.jpg" in text
+
+
+def test_a_video_result_prints_the_analyzers_summary_and_findings() -> None:
+    findings = [
+        {"code": "compression.heavy", "level": "warn", "text": "Heavily compressed: 0.012 bits per pixel."},
+        {"code": "shake.steady", "level": "ok", "text": "Steady camera: jitter 0.10 % of the frame."},
+    ]
+    result = {**RESULT, "analyzer": {"name": "video"}, "summary": "4.0 s · 1 scene", "findings": findings}
+    lines = job_lines(job(result=result))
+    assert lines[1:4] == [
+        "  summary    4.0 s · 1 scene",
+        "  warn       Heavily compressed: 0.012 bits per pixel.",
+        "  ok         Steady camera: jitter 0.10 % of the frame.",
+    ]
+    assert not any(line.startswith(("  cuts", "  quality", "  video")) for line in lines)
 
 
 def test_failed_and_running_jobs() -> None:
