@@ -20,12 +20,13 @@ ROW_STEP = 4  # every 4th row (and column) is enough to see a grid that runs thr
 MIN_DETAIL = 0.5  # mean |Δ| inside blocks; a flat frame (black, sky) says nothing about blocks
 
 # Bits an H.264 picture needs for the same quality, per bit of each codec (older codecs need more bits,
-# newer ones fewer); an unknown codec counts as H.264.
+# newer ones fewer). Conservative: phones encode in hardware, well short of the best encoders' savings.
+# An unknown codec counts as H.264.
 CODEC_EFFICIENCY = {
     "h264": 1.0,
-    "hevc": 1.5,
-    "vp9": 1.4,
-    "av1": 1.8,
+    "hevc": 1.4,
+    "vp9": 1.2,
+    "av1": 1.6,
     "vp8": 0.9,
     "mpeg4": 0.6,
     "mpeg2video": 0.5,
@@ -33,7 +34,7 @@ CODEC_EFFICIENCY = {
     "h263": 0.5,
 }
 # H.264-equivalent bits per pixel per frame under which a clip is compressed / heavily compressed ...
-COMPRESSED_BPP = 0.04
+COMPRESSED_BPP = 0.05
 HEAVY_BPP = 0.02
 # ... or block-edge energy (edges on the 8×8 grid over edges inside blocks) at or over which it is.
 COMPRESSED_BLOCKINESS = 1.3

@@ -52,9 +52,9 @@ def test_blockiness_sees_an_8x8_grid_and_nothing_in_a_smooth_picture() -> None:
     # the thresholds, one at a time; a still picture needs fewer bits
     assert level(0.1, 1.0, "h264", still=0.0) == "ok"
     assert level(0.03, 1.0, "h264", still=0.0) == "compressed"
-    assert level(0.03, 1.0, "hevc", still=0.0) == "ok"
+    assert level(0.04, 1.0, "hevc", still=0.0) == "ok"
     assert level(0.01, None, "h264", still=0.0) == "heavy"
-    assert level(0.01, 1.0, "h264", still=0.9) == "ok"
+    assert level(0.02, 1.0, "h264", still=0.9) == "ok"
     assert level(0.5, 1.7, "mpeg4", still=0.0) == "heavy"
 
 
