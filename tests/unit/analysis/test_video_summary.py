@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from reelq.analysis.findings import (
@@ -102,3 +104,20 @@ def test_duration_text() -> None:
         "2 min 5 s",
         "1 h 2 min",
     ]
+
+
+def test_the_documented_sharpness_bands_are_the_ones_applied() -> None:
+    docs = (Path(__file__).parents[3] / "docs" / "analysis.md").read_text()
+    bands = docs[docs.index("**Sharpness bands**") :]
+    rows = re.findall(
+        r"^\| `(\w+)` \| ([^|]+) \|$", bands[: bands.index("\n\n", bands.index("| `level`"))], re.M
+    )
+    assert rows[0] == ("level", "median")
+    assert rows[1:] == [
+        ("blurry", f"below {BLURRY_BELOW:.1f}"),
+        ("soft", f"{BLURRY_BELOW:.1f} to below {SOFT_BELOW:.1f}"),
+        ("sharp", f"{SOFT_BELOW:.1f} and up"),
+    ]
+    # and the words every page shows come from the same numbers
+    text = build_findings({"quality": {"sharpness": {"median": 1.2}}})[0]["text"]
+    assert text == "Soft: median detail 1.20 (blurry below 1.0, soft below 1.5, sharp from 1.5)."
