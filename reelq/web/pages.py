@@ -20,7 +20,7 @@ from reelq.runtime import Runtime
 from reelq.web.admin_stats import overview
 from reelq.web.config import ConsoleSettings
 from reelq.web.present import view
-from reelq.web.rendering import SECURITY_HEADERS, ConsoleRoute, render
+from reelq.web.rendering import SECURITY_HEADERS, ConsoleRoute, page, render
 from reelq.web.session import (
     CSRF_FIELD,
     AdminOnly,
@@ -133,7 +133,7 @@ async def jobs_page(
     except ValueError as exc:
         raise BadRequest(f"unknown status; use one of {', '.join(x.value for x in JobStatus)}") from exc
     jobs, next_cursor = await run_in_threadpool(rt.service.list, s.user.id, statuses, PAGE_SIZE, cursor)
-    return render(
+    return await page(
         "jobs.html",
         session=s,
         jobs=jobs,
@@ -147,7 +147,7 @@ async def jobs_page(
 @router.get("/jobs/{job_id}")
 async def job_page(job_id: str, s: SessionDep, rt: RuntimeDep) -> Response:
     job = await run_in_threadpool(rt.service.get, s.user.id, job_id)
-    return render("job.html", session=s, v=view(job))
+    return await page("job.html", session=s, build=lambda: {"v": view(job)})
 
 
 @router.post("/jobs/{job_id}/cancel")
@@ -179,7 +179,7 @@ async def admin_page(s: SessionDep, rt: RuntimeDep) -> Response:
     st = rt.settings
     window = max(3 * min(st.reaper_seconds, st.lease_seconds / 2), 30.0)
     o = await run_in_threadpool(overview, rt.engine, worker_window=window)
-    return render("admin.html", session=s, o=o)
+    return await page("admin.html", session=s, o=o)
 
 
 @router.post("/admin/jobs/{job_id}/retry")
