@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from reelq.api.deps import current_user, runtime_of
 from reelq.api.schemas import job_out
 from reelq.auth.accounts import Accounts, make_server_wide, server_wide_ids
 from reelq.auth.tokens import User
 from reelq.errors import JobNotFound, NotFound, Unavailable
+from reelq.http.deps import current_user, runtime_of
 from reelq.ids import is_id
 from reelq.notify.webhooks import WebhookStore, webhook_out
 from reelq.runtime import Runtime

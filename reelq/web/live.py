@@ -24,9 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from reelq.api.errors import problem, status_for
 from reelq.api.polling import KEEPALIVE_SECONDS, HeldStream, etag_of, stream_slots, watch
 from reelq.errors import NotFound, ReelqError
+from reelq.http.errors import problem, status_for
 from reelq.jobs.models import Job
 from reelq.runtime import Runtime
 from reelq.uploads.tus import BodyInterrupted

@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from reelq import __version__
-from reelq.api.errors import status_for
 from reelq.errors import NotFound, ReelqError
+from reelq.http.errors import status_for
 from reelq.web.present import STATUS_WORDS, size_words
 from reelq.web.session import AdminOnly, CsrfRejected, SignInRequired
 
