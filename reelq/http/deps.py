@@ -1,12 +1,13 @@
-"""Request dependencies: the runtime and the authenticated user (checked before any body byte)."""
+"""Request dependencies: the runtime and the authenticated user (the body guard checked the same
+caller before any body byte; see ``reelq.http.guard``)."""
 
 from __future__ import annotations
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
 from reelq.auth.tokens import User
 from reelq.errors import Unauthorized
+from reelq.http.caller import Caller, bearer_token, resolve
 from reelq.runtime import Runtime
 
 
@@ -19,15 +20,15 @@ async def runtime(request: Request) -> Runtime:
     return runtime_of(request)
 
 
-async def current_user(request: Request) -> User:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+async def current_caller(request: Request) -> Caller:
+    """The caller of a bearer-token request, or 401."""
+    if bearer_token(request.scope["headers"]) is None:
         raise Unauthorized("send 'Authorization: Bearer <token>' (create one with `reelq users create NAME`)")
-    users = runtime_of(request).users
-    user = users.cached(token) or await run_in_threadpool(users.authenticate, token)
-    if user is None:
+    caller = await resolve(request.scope, runtime_of(request), "bearer")
+    if caller is None:
         raise Unauthorized("the token is not valid or has been revoked")
-    request.state.user = user
-    return user
+    return caller
+
+
+async def current_user(request: Request) -> User:
+    return (await current_caller(request)).user
