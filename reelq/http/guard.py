@@ -14,7 +14,8 @@ is the pure ASGI layer in front of every route that makes the order right for bo
    their own, finer idle handling: a tus PATCH keeps the bytes it got).
 
 When the guard answers in the middle of a body, the route sees the client go away, and whatever the route
-then sends is dropped.
+then sends is dropped. An answer sent before the whole body was read closes the connection, so the server
+never reads the rest.
 """
 
 from __future__ import annotations
@@ -89,12 +90,12 @@ class BodyGuard:
         rt: Runtime = self.owner.state.runtime
         rule = rule_for(scope["path"], scope["method"], rt)
         path = scope["path"]
-        if length is not None and length > rule.limit:
-            await _answer(send, path, 413, *_too_large(rule))
-            return
         if rule.face is not None and await resolve(scope, rt, rule.face) is None:
             what = "a valid 'Authorization: Bearer <token>'" if rule.face == "bearer" else "a session"
             await _answer(send, path, 401, "unauthorized", f"this request needs {what} before its body")
+            return
+        if length is not None and length > rule.limit:
+            await _answer(send, path, 413, *_too_large(rule))
             return
         idle = None if rule.upload else rt.settings.upload_idle_seconds
         await BodyReader(self.app, rule, idle)(scope, receive, send)
@@ -131,6 +132,7 @@ class BodyReader:
         self.received = 0
         self.answered = False  # the guard answered: the route's own answer is dropped
         self.started = False
+        self.complete = False  # the route read the whole body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def guarded_send(message: Message) -> None:
@@ -138,6 +140,8 @@ class BodyReader:
                 return
             if message["type"] == "http.response.start":
                 self.started = True
+                if not self.complete:  # answered without the rest of the body: never read it
+                    message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
             await send(message)
 
         async def guarded_receive() -> Message:
@@ -149,6 +153,7 @@ class BodyReader:
                 await self._refuse(send, scope["path"], 408, "body_timeout", self._idle_detail())
                 return {"type": "http.disconnect"}
             if message["type"] == "http.request":
+                self.complete = not message.get("more_body", False)
                 self.received += len(message.get("body", b""))
                 if self.received > self.rule.limit:
                     await self._refuse(send, scope["path"], 413, *_too_large(self.rule))
