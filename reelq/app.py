@@ -14,12 +14,14 @@ from starlette.concurrency import run_in_threadpool
 
 from reelq import __version__, logs, web
 from reelq.api import admin as admin_api
-from reelq.api import devices, errors, jobs, notifications, openapi, polling, service, tus, upload, webhooks
-from reelq.api import limits as limits_api
+from reelq.api import devices, jobs, notifications, openapi, polling, service, tus, upload, webhooks
 from reelq.api import metrics as metrics_api
-from reelq.api.middleware import RequestLog, SecurityHeaders
 from reelq.config import Settings, get_settings
 from reelq.embedded import EmbeddedWorkerLock, log_shutdown_wait
+from reelq.http import errors
+from reelq.http import limits as limits_api
+from reelq.http.guard import BodyGuard
+from reelq.http.middleware import RequestLog, SecurityHeaders
 from reelq.runtime import Runtime
 from reelq.uploads.tus_headers import TUS_EXPOSED_HEADERS
 
@@ -80,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(upload.router)
     app.include_router(tus.router)
+    # Innermost: who is calling is checked before any body byte; every body has a limit and a deadline.
+    app.add_middleware(BodyGuard, owner=app)
     # Browser clients: off unless REELQ_CORS_ORIGINS names origins (auth is a bearer token, no cookies).
     if settings.cors_origins:
         app.add_middleware(

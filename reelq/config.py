@@ -226,8 +226,19 @@ class Settings(BaseSettings):
     limit_anonymous_requests_per_second: int = Field(
         20, ge=0, description="Requests per second per client address without a valid token (0: none)."
     )
+    max_json_body_bytes: int = Field(
+        64 * 1024,
+        ge=1024,
+        description="Largest body of a request that is not an upload (413 beyond); read only after the "
+        "token or session is checked, and ended after `REELQ_UPLOAD_IDLE_SECONDS` without a byte (408).",
+    )
+    console_admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="User names (comma list) who are administrators, as if made with `--admin`: the "
+        "console's admin page and the admin API.",
+    )
 
-    @field_validator("auth_audience", "auth_algorithms", mode="before")
+    @field_validator("auth_audience", "auth_algorithms", "console_admins", mode="before")
     @classmethod
     def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -304,6 +315,7 @@ def settings_table() -> str:
 _EXAMPLES = {
     "cors_origins": "https://app.example.com,https://admin.example.com",
     "analyzers": "video,probe",
+    "console_admins": "root,ops",
     "database_url": "postgresql://reelq:secret@db:5432/reelq",
     "queue_url": "redis://127.0.0.1:6379/0",
     "log_level": "DEBUG",

@@ -41,8 +41,10 @@ class JsonFormatter(logging.Formatter):
 
 
 def _text(value: Any) -> str:
+    """A field's value as one token of the line: quoted (JSON) when it is empty, has a space, ``=`` or
+    ``"``, or any character that is not printable (CR, LF, TAB would otherwise start a forged line)."""
     s = str(value)
-    return json.dumps(s) if (" " in s or "=" in s or not s) else s
+    return json.dumps(s) if (not s or " " in s or "=" in s or '"' in s or not s.isprintable()) else s
 
 
 def configure(level: str = "INFO", fmt: str = "text") -> None:

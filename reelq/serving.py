@@ -154,6 +154,6 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "port": settings.port,
         "http": protocol_for(settings),
         "log_level": "warning",
-        "access_log": False,  # reelq's own request log (reelq.api.middleware) replaces it
+        "access_log": False,  # reelq's own request log (reelq.http.middleware) replaces it
         "timeout_graceful_shutdown": 15,
     }

@@ -11,21 +11,21 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from reelq.api.deps import current_user, runtime_of
 from reelq.api.schemas import job_out
 from reelq.auth.accounts import Accounts, make_server_wide, server_wide_ids
 from reelq.auth.tokens import User
 from reelq.errors import JobNotFound, NotFound, Unavailable
+from reelq.http.deps import current_caller, runtime_of
 from reelq.ids import is_id
 from reelq.notify.webhooks import WebhookStore, webhook_out
 from reelq.runtime import Runtime
 
 
 async def admin_user(request: Request) -> User:
-    user = await current_user(request)
-    if not user.admin:
+    caller = await current_caller(request)
+    if not caller.admin:  # the edge's one admin rule (reelq.http.caller.is_admin)
         raise NotFound("not found")
-    return user
+    return caller.user
 
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(admin_user)])

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from reelq.api.deps import current_user, runtime
 from reelq.api.schemas import PROBLEMS, Problem
 from reelq.auth.tokens import User
+from reelq.http.deps import current_user, runtime
 from reelq.notify.devices import device_out
 from reelq.notify.service import Notifier
 from reelq.runtime import Runtime

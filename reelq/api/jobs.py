@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from reelq.api.deps import current_user, runtime
 from reelq.api.polling import (
     KEEPALIVE_SECONDS,
     WAIT_CEILING,
@@ -24,9 +23,10 @@ from reelq.api.polling import (
     watch,
 )
 from reelq.api.schemas import PROBLEMS, JobList, JobOut, Problem, job_out
-from reelq.api.signed import signer_of
 from reelq.auth.tokens import User
 from reelq.errors import BadRequest, Forbidden, JobNotFound, NotFound
+from reelq.http.deps import current_user, runtime
+from reelq.http.signed import signer_of
 from reelq.ids import is_id
 from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus

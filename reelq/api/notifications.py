@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from reelq.api.deps import runtime
 from reelq.api.devices import NotifierDep, UserDep
 from reelq.api.schemas import PROBLEMS
+from reelq.http.deps import runtime
 from reelq.runtime import Runtime
 
 router = APIRouter(prefix="/api", tags=["notifications"], responses=PROBLEMS)

@@ -109,6 +109,14 @@ def _errors(path: str, method: str, operation: dict[str, Any]) -> None:
     if path.startswith("/api/admin/"):
         # a non-admin token, or an unknown id
         responses.setdefault("404", {"description": "Not an admin token, or no such user, token or job"})
+    if api and method in ("post", "patch", "put"):
+        # the body guard (reelq/http/guard.py): a size limit and an idle deadline on every body
+        responses.setdefault(
+            "413", {"description": "The body is over this route's limit (body_too_large, upload_too_large)"}
+        )
+        responses.setdefault(
+            "408", {"description": "No byte of the body arrived for REELQ_UPLOAD_IDLE_SECONDS (body_timeout)"}
+        )
     if api and (operation.get("parameters") or operation.get("requestBody")):
         responses.setdefault("400", {"description": "The request is not valid (parameters or body)"})
     for code, answer in responses.items():

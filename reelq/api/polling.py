@@ -29,14 +29,14 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reelq.api.limits import count_token_request
-from reelq.api.middleware import ALWAYS_HEADERS, SecurityHeaders, log_request
 from reelq.api.schemas import job_out, status_url
-from reelq.api.signed import signer_of, signer_of_state
 from reelq.auth.signing import UrlSigner
 from reelq.cache import BoundedLRU
 from reelq.config import Settings
 from reelq.errors import RateLimited
+from reelq.http.limits import count_token_request
+from reelq.http.middleware import ALWAYS_HEADERS, SecurityHeaders, log_request
+from reelq.http.signed import signer_of, signer_of_state
 from reelq.ids import is_id
 from reelq.jobs.models import Job
 from reelq.runtime import Runtime

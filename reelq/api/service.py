@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from reelq.api.deps import runtime
+from reelq.http.deps import runtime
 from reelq.runtime import Runtime
 
 router = APIRouter(tags=["service"])

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request, Response
 from starlette.requests import ClientDisconnect
 
-from reelq.api.deps import current_user
-from reelq.api.errors import problem, status_for
-from reelq.api.limits import check_upload_limits
 from reelq.errors import ReelqError
+from reelq.http.deps import current_user
+from reelq.http.errors import problem, status_for
+from reelq.http.limits import check_upload_limits
 from reelq.runtime import Runtime
 from reelq.uploads.tus import BodyInterrupted, TusResponse, TusUploads
 from reelq.uploads.tus_headers import TUS_VERSION, check_version

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from reelq.api.deps import current_user, runtime
-from reelq.api.limits import check_upload_limits
 from reelq.api.schemas import PROBLEMS, Problem, UploadAccepted, job_out, status_url
 from reelq.auth.tokens import User
 from reelq.errors import BadRequest, RateLimited, UploadTooLarge
+from reelq.http.deps import current_user, runtime
+from reelq.http.limits import check_upload_limits
 from reelq.jobs.service import MAX_IDEMPOTENCY_KEY
 from reelq.runtime import Runtime
 from reelq.uploads.multipart import receive_multipart

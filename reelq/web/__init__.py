@@ -10,12 +10,10 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from reelq.web import live, pages
-from reelq.web.config import ConsoleSettings
 from reelq.web.rendering import HERE
 
 
-def mount(app: FastAPI, settings: ConsoleSettings | None = None) -> None:
-    app.state.console_settings = settings or ConsoleSettings()
+def mount(app: FastAPI) -> None:
     app.include_router(pages.root)
     app.include_router(live.router)  # before pages: its fixed paths win over /console/jobs/{id}
     app.include_router(pages.router)

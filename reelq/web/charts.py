@@ -3,10 +3,15 @@
 Each chart is one ``<svg>`` with a polyline per run of known values (a ``null`` bin breaks the line),
 shaded bands for still or silent segments and vertical lines at the cuts. Long timelines are reduced to
 at most ``MAX_POINTS`` points by averaging neighbouring bins, so a 10-minute clip's page stays small.
+
+A chart spans its own bins (``start + step * len(values)``), never a duration the file declares, and has
+at most ``MAX_TICKS`` ticks, ``MAX_MARKS`` cuts and ``MAX_MARKS`` shaded spans: whatever a result says,
+a chart is a few kilobytes.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +22,9 @@ HEIGHT = 140.0
 PAD_TOP = 8.0
 PAD_BOTTOM = 20.0
 MAX_POINTS = 400  # about two per pixel of the chart's width
+MAX_TICKS = 12
+MAX_MARKS = 200  # cuts, and shaded spans, drawn per chart
+NICE_STEPS = (1.0, 2.0, 2.5, 5.0)
 
 
 @dataclass(frozen=True)
@@ -57,13 +65,16 @@ def chart(
     *,
     start: float,
     step: float,
-    duration: float,
     cuts: Sequence[float],
     spans: Sequence[Span],
 ) -> Markup:
     values, group = reduce(series.values)
+    if not (math.isfinite(start) and math.isfinite(step) and step > 0):
+        start, step = 0.0, 0.5
     step *= group
-    duration = max(duration, start + step * len(values), 1e-6)
+    duration = max(start + step * len(values), start + 1e-6)
+    cuts = [c for c in cuts if math.isfinite(c) and start <= c <= duration][:MAX_MARKS]
+    spans = [s for s in spans if s.end >= start and s.start <= duration][:MAX_MARKS]
     span_y = max(series.high - series.low, 1e-9)
     inner = HEIGHT - PAD_TOP - PAD_BOTTOM
 
@@ -118,14 +129,19 @@ def chart(
     )
 
 
+def nice_step(length: float, most: int = 8) -> float:
+    """The smallest step of 1, 2, 2.5 or 5 times a power of ten that cuts ``length`` into at most
+    ``most`` parts (no upper cap: a long span gets a long step)."""
+    if not (math.isfinite(length) and length > 0):
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(length / most))
+    for m in (*NICE_STEPS, 10.0):
+        if length / (m * power) <= most:
+            return m * power
+    return 10.0 * power
+
+
 def _ticks(start: float, end: float) -> list[float]:
-    length = end - start
-    for step in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600):
-        if length / step <= 8:
-            break
-    first = -(-start // step) * step
-    out, t = [], first
-    while t < end:
-        out.append(t)
-        t += step
-    return out
+    step = nice_step(end - start)
+    first = math.ceil(start / step) * step
+    return [t for t in (first + i * step for i in range(MAX_TICKS)) if t < end]

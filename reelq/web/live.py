@@ -24,14 +24,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from reelq.api.errors import problem, status_for
 from reelq.api.polling import KEEPALIVE_SECONDS, HeldStream, etag_of, stream_slots, watch
 from reelq.errors import NotFound, ReelqError
+from reelq.http.errors import problem, status_for
 from reelq.jobs.models import Job
 from reelq.runtime import Runtime
 from reelq.uploads.tus import BodyInterrupted
 from reelq.uploads.tus_headers import TUS_VERSION, check_version
-from reelq.web.pages import SessionDep, console_settings, runtime, same_origin
+from reelq.web.pages import SessionDep, runtime, same_origin
 from reelq.web.present import STATUS_WORDS
 from reelq.web.rendering import ConsoleRoute
 from reelq.web.session import CsrfRejected, SignInRequired, check_csrf, load_session
@@ -158,7 +158,7 @@ async def _tus(request: Request, upload_id: str | None) -> Response:
     headers = dict(request.headers)
     try:
         check_version(headers)
-        s = await load_session(request, frozenset(console_settings(request).admins))
+        s = await load_session(request)
         same_origin(request)
         check_csrf(s, request.headers.get("x-csrf-token"))
         if upload_id is None and method == "POST":

@@ -7,20 +7,21 @@ the browser sends one, an Origin of this site. Users only ever reach their own j
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from reelq.errors import BadRequest, JobNotFound
+from reelq.auth.jwt import MAX_TOKEN_CHARS
+from reelq.errors import BadRequest, JobNotFound, UnsupportedMedia
+from reelq.http.caller import user_of
 from reelq.ids import is_id
 from reelq.jobs.states import JobStatus
 from reelq.runtime import Runtime
 from reelq.web.admin_stats import overview
-from reelq.web.config import ConsoleSettings
 from reelq.web.present import view
-from reelq.web.rendering import SECURITY_HEADERS, ConsoleRoute, render
+from reelq.web.rendering import SECURITY_HEADERS, ConsoleRoute, page, render
 from reelq.web.session import (
     CSRF_FIELD,
     AdminOnly,
@@ -36,6 +37,7 @@ router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schem
 root = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
 PAGE_SIZE = 50
+SIGN_IN_FIELDS = 4  # token, and room for a CSRF field a browser extension may add
 
 
 def runtime(request: Request) -> Runtime:
@@ -43,13 +45,8 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
-def console_settings(request: Request) -> ConsoleSettings:
-    cs: ConsoleSettings = request.app.state.console_settings
-    return cs
-
-
 async def session(request: Request) -> Session:
-    return await load_session(request, frozenset(console_settings(request).admins))
+    return await load_session(request)
 
 
 def same_origin(request: Request) -> None:
@@ -94,12 +91,21 @@ async def sign_in_page(request: Request) -> Response:
 
 
 @router.post("/sign-in")
-async def sign_in(
-    request: Request, rt: RuntimeDep, token: Annotated[str, Form(max_length=300)] = ""
-) -> Response:
+async def sign_in(request: Request, rt: RuntimeDep) -> Response:
+    """The sign-in form: urlencoded only (no files, nothing spooled), a few fields, read within the body
+    guard's small limit (``reelq.http.guard``)."""
     same_origin(request)
-    token = token.strip()
-    user = await run_in_threadpool(rt.users.authenticate, token) if token else None
+    ctype = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if ctype != "application/x-www-form-urlencoded":
+        raise UnsupportedMedia("the sign-in form is sent as application/x-www-form-urlencoded")
+    try:
+        fields = parse_qs((await request.body()).decode("utf-8"), max_num_fields=SIGN_IN_FIELDS)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest("the sign-in form was not understood") from exc
+    token = (fields.get("token") or [""])[0].strip()
+    if len(token) > MAX_TOKEN_CHARS:
+        token = ""
+    user = await user_of(rt, token) if token else None
     if user is None:
         return render(
             "sign_in.html",
@@ -133,7 +139,7 @@ async def jobs_page(
     except ValueError as exc:
         raise BadRequest(f"unknown status; use one of {', '.join(x.value for x in JobStatus)}") from exc
     jobs, next_cursor = await run_in_threadpool(rt.service.list, s.user.id, statuses, PAGE_SIZE, cursor)
-    return render(
+    return await page(
         "jobs.html",
         session=s,
         jobs=jobs,
@@ -147,7 +153,7 @@ async def jobs_page(
 @router.get("/jobs/{job_id}")
 async def job_page(job_id: str, s: SessionDep, rt: RuntimeDep) -> Response:
     job = await run_in_threadpool(rt.service.get, s.user.id, job_id)
-    return render("job.html", session=s, v=view(job))
+    return await page("job.html", session=s, build=lambda: {"v": view(job)})
 
 
 @router.post("/jobs/{job_id}/cancel")
@@ -179,7 +185,7 @@ async def admin_page(s: SessionDep, rt: RuntimeDep) -> Response:
     st = rt.settings
     window = max(3 * min(st.reaper_seconds, st.lease_seconds / 2), 30.0)
     o = await run_in_threadpool(overview, rt.engine, worker_window=window)
-    return render("admin.html", session=s, o=o)
+    return await page("admin.html", session=s, o=o)
 
 
 @router.post("/admin/jobs/{job_id}/retry")

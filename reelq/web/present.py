@@ -107,9 +107,6 @@ def _charts(r: dict[str, Any]) -> list[tuple[str, Markup]]:
     if not isinstance(tl, dict):
         return []
     start, step = float(tl.get("start") or 0.0), float(tl.get("step") or 0.5)
-    meta = r.get("metadata") or {}
-    integrity = r.get("integrity") or {}
-    duration = float(integrity.get("decoded_duration") or meta.get("duration") or 0.0)
     cuts = [float(c) for c in r.get("cuts") or []]
     still = _spans(r.get("still_segments"), "still")
     silent = _spans(r.get("silent_segments"), "silent")
@@ -125,7 +122,7 @@ def _charts(r: dict[str, Any]) -> list[tuple[str, Markup]]:
         if key == "motion":
             top = max((v for v in series.values if v is not None), default=1.0)
             series = Series(series.title, series.unit, series.values, 0.0, max(top, 1.0), series.css)
-        svg = chart(series, start=start, step=step, duration=duration, cuts=cuts, spans=spans)
+        svg = chart(series, start=start, step=step, cuts=cuts, spans=spans)
         out.append((f"{series.title} ({series.unit})", svg))
     return out
 

@@ -16,13 +16,14 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from reelq import __version__
-from reelq.api.errors import status_for
 from reelq.errors import NotFound, ReelqError
+from reelq.http.errors import status_for
 from reelq.web.present import STATUS_WORDS, size_words
 from reelq.web.session import AdminOnly, CsrfRejected, SignInRequired
 
@@ -77,6 +78,22 @@ env.filters.update(ago=_ago, clock=_clock, size=size_words, duration=duration_wo
 def render(template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     html = env.get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+async def page(
+    template: str,
+    status_code: int = 200,
+    *,
+    build: Callable[[], dict[str, Any]] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """``render`` in a worker thread, with ``build()``'s values (the page's own work, such as charts)
+    made there too: however large a page gets, the event loop keeps answering other requests."""
+
+    def run() -> HTMLResponse:
+        return render(template, status_code, **context, **(build() if build is not None else {}))
+
+    return await run_in_threadpool(run)
 
 
 def error_page(status: int, title: str, advice: str, session: Any = None) -> HTMLResponse:

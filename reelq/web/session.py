@@ -13,14 +13,13 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from reelq.auth.tokens import User
+from reelq.http.caller import COOKIE, resolve
 from reelq.runtime import Runtime
 
-COOKIE = "reelq_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MAX_AGE = 7 * 86400
@@ -71,18 +70,13 @@ def clear_cookie(response: Response, request: Request) -> None:
     )
 
 
-async def load_session(request: Request, admins: frozenset[str]) -> Session:
-    """The session of the request's cookie, or :class:`SignInRequired`."""
-    token = request.cookies.get(COOKIE, "")
-    if not token:
-        raise SignInRequired
+async def load_session(request: Request) -> Session:
+    """The session of the request's cookie (the edge's one caller resolver), or :class:`SignInRequired`."""
     rt: Runtime = request.app.state.runtime
-    user = rt.users.cached(token) or await run_in_threadpool(rt.users.authenticate, token)
-    if user is None:
+    caller = await resolve(request.scope, rt, "session")
+    if caller is None:
         raise SignInRequired
-    # An admin flag on the user (when the user store has one) or a name in REELQ_CONSOLE_ADMINS.
-    admin = bool(getattr(user, "is_admin", False) or getattr(user, "admin", False)) or user.name in admins
-    return Session(user, token, admin)
+    return Session(caller.user, caller.token, caller.admin)
 
 
 def check_csrf(session: Session, sent: str | None) -> None:

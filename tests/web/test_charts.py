@@ -20,7 +20,6 @@ def test_a_chart_draws_every_point_marks_cuts_and_segments_and_breaks_at_nulls()
             Series("Brightness", "0–1", values, 0.0, 1.0, "brightness"),
             start=0.0,
             step=0.5,
-            duration=2.5,
             cuts=[1.0],
             spans=[Span(1.5, 2.5, "still")],
         )
@@ -43,9 +42,7 @@ def test_a_long_timeline_is_averaged_down() -> None:
 
 
 def test_titles_are_escaped() -> None:
-    svg = str(
-        chart(Series("<b>", "<i>", [1.0], 0.0, 1.0, "motion"), start=0, step=1, duration=1, cuts=[], spans=[])
-    )
+    svg = str(chart(Series("<b>", "<i>", [1.0], 0.0, 1.0, "motion"), start=0, step=1, cuts=[], spans=[]))
     assert "<b>" not in svg and "&lt;b&gt;" in svg
 
 

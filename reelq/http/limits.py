@@ -17,9 +17,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reelq.api.errors import problem
 from reelq.auth.limits import LimitExceeded, RedisCounters, rate_headers
 from reelq.auth.tokens import User
+from reelq.http.errors import problem
 from reelq.runtime import Runtime
 
 
