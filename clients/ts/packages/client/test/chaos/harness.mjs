@@ -170,6 +170,7 @@ export async function runChaos(o) {
     // spacing in committed chunks, so that every planned kill lands before the last files finish
     const perKill = Math.max(1, Math.floor((0.6 * totalBytes) / opts.chunkSize / (planned + 1)));
     const done = { clientKills: 0, serverKills: 0 };
+    const uploadStart = Date.now();
     launch();
     let mark = 0;
     while (jobsKnown() < files.length) {
@@ -197,11 +198,12 @@ export async function runChaos(o) {
       await sleep(100);
     }
     while (exitCode === null) await sleep(50);
+    const uploadSeconds = (Date.now() - uploadStart) / 1000;
     proxy.calm();
     const result = await verify({ server, files, events: events(), chunkSize: opts.chunkSize, proxy });
     if (done.clientKills < opts.clientKills || done.serverKills < opts.serverKills)
       result.problems.push(`kills done: client ${done.clientKills}/${opts.clientKills}, server ${done.serverKills}/${opts.serverKills}`);
-    return { ...result, ...done, clientStarts, files: files.length, totalBytes, chunkSize: opts.chunkSize, seconds: (Date.now() - t0) / 1000 };
+    return { ...result, ...done, clientStarts, uploadSeconds, files: files.length, totalBytes, chunkSize: opts.chunkSize, seconds: (Date.now() - t0) / 1000 };
   } finally {
     if (child && child.exitCode === null) child.kill("SIGKILL");
     await proxy.close();
