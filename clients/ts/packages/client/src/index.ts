@@ -1,6 +1,7 @@
 export * from "./core/errors.js";
 export { Http, errorFrom, type ClientOptions, type FetchLike, type RequestOptions } from "./core/http.js";
-export { Jobs, type WaitOptions, type ListOptions } from "./core/jobs.js";
+export { Jobs, isTransient, type WaitOptions, type ListOptions, type JobsOptions } from "./core/jobs.js";
+export { browserNetwork, settableNetwork, netInfoNetwork, waitOnline, type NetworkSource, type NetInfoLike } from "./core/network.js";
 export { parseSse, type SseEvent } from "./core/sse.js";
 export * from "./core/store.js";
 export * from "./core/source.js";
@@ -10,12 +11,15 @@ export {
   Uploads,
   TUS_VERSION,
   MULTIPART_TIMEOUT_MS,
+  uploadKey,
+  jobKey,
   type StartOptions,
   type UploadHandle,
   type UploadProgress,
   type UploadState,
 } from "./core/uploads.js";
 export { type RecoveredItem, type RecoverOptions } from "./core/recovery.js";
+export { originOf, hashText } from "./core/util.js";
 export { createReelqClient, type ReelqClient, type ReelqClientOptions, type Device } from "./core/client.js";
 export type { paths, components } from "./core/openapi.gen.js";
 export { watchJob, documentActivity, type ActivitySource, type WatchOptions } from "./core/activity.js";

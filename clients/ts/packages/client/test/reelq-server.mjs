@@ -58,19 +58,32 @@ export async function startReelq(extraEnv = {}) {
   const logPath = join(dataDir, "serve.log");
   const { openSync } = await import("node:fs");
   const log = openSync(logPath, "a");
-  const proc = spawn(bin("reelq"), ["serve"], { env, cwd: dataDir, stdio: ["ignore", log, log] });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`reelq serve exited:\n${readFileSync(logPath, "utf8")}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not yet
+  let proc;
+  const exited = () => new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once("exit", r)));
+  // Its own process group, so a kill -9 takes its worker processes too (as a crash of the machine would).
+  const launch = async () => {
+    proc = spawn(bin("reelq"), ["serve"], { env, cwd: dataDir, stdio: ["ignore", log, log], detached: true });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`reelq serve exited:\n${readFileSync(logPath, "utf8")}`);
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) break;
+      } catch {
+        // not yet
+      }
+      if (Date.now() > deadline) throw new Error(`reelq serve not ready:\n${readFileSync(logPath, "utf8")}`);
+      await new Promise((r) => setTimeout(r, 150));
     }
-    if (Date.now() > deadline) throw new Error(`reelq serve not ready:\n${readFileSync(logPath, "utf8")}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  };
+  const signalGroup = (sig) => {
+    try {
+      process.kill(-proc.pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  await launch();
   return {
     url,
     port,
@@ -79,12 +92,20 @@ export async function startReelq(extraEnv = {}) {
     env,
     createUser,
     log: () => readFileSync(logPath, "utf8"),
+    /** kill -9 of the server and its workers; the data dir and port stay for `restart()`. */
+    async kill() {
+      signalGroup("SIGKILL");
+      await exited();
+    },
+    /** Starts `reelq serve` again on the same port and data dir. */
+    restart: launch,
     async stop() {
-      proc.kill("SIGTERM");
+      signalGroup("SIGTERM");
       await new Promise((r) => {
-        const t = setTimeout(() => (proc.kill("SIGKILL"), r()), 10_000);
-        proc.once("exit", () => (clearTimeout(t), r()));
+        const t = setTimeout(() => (signalGroup("SIGKILL"), r()), 10_000);
+        exited().then(() => (clearTimeout(t), r()));
       });
+      signalGroup("SIGKILL"); // workers that outlived the server
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

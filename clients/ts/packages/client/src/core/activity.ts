@@ -46,7 +46,14 @@ export function watchJob(jobs: Pick<Jobs, "waitFor">, jobId: string, o: WatchOpt
     if (stopped || controller) return;
     const c = (controller = new AbortController());
     jobs
-      .waitFor(jobId, { signal: c.signal, onUpdate: o.onUpdate, waitSeconds: o.waitSeconds, useSse: o.useSse })
+      .waitFor(jobId, {
+        signal: c.signal,
+        // an answer ends a run of failures: the next one is retried quickly again
+        onUpdate: (job) => ((failures = 0), o.onUpdate?.(job)),
+        onRetry: (err) => o.onError?.(err),
+        waitSeconds: o.waitSeconds,
+        useSse: o.useSse,
+      })
       .then((job) => {
         stopped = true;
         unsubscribe();
@@ -56,7 +63,7 @@ export function watchJob(jobs: Pick<Jobs, "waitFor">, jobId: string, o: WatchOpt
         if (controller === c) controller = undefined;
         if (isAbort(err) || stopped) return;
         o.onError?.(err);
-        // waitFor already retried: try again later, slower each time, while still active
+        // not an outage (waitFor rides those out): try again later, slower each time, while still active
         const delay = Math.min(1000 * 2 ** failures++, 30_000);
         setTimeout(() => activity.isActive() && start(), delay);
       });

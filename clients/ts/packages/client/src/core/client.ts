@@ -1,12 +1,12 @@
 /** `createReelqClient`: one object with `uploads`, `jobs`, `devices`, `artifacts` and `recoverPending`. */
 
 import { Http, type ClientOptions } from "./http.js";
-import { Jobs, type WaitOptions } from "./jobs.js";
+import { Jobs } from "./jobs.js";
+import { browserNetwork, type NetworkSource } from "./network.js";
 import { recoverPending, type RecoverOptions, type RecoveredItem } from "./recovery.js";
 import type { UploadSource } from "./source.js";
 import { browserStorage, createUploadStore, type KeyValueStorage, type PendingUpload, type UploadStore } from "./store.js";
 import { fetchTransport, type UploadTransport } from "./transport.js";
-import { isTerminal, type Job } from "./types.js";
 import { Uploads } from "./uploads.js";
 
 export interface ReelqClientOptions extends ClientOptions {
@@ -19,6 +19,12 @@ export interface ReelqClientOptions extends ClientOptions {
   resolveSource?: (input: unknown, o: { filename?: string; scope: string }) => Promise<UploadSource | undefined>;
   /** Platform adapters: open a stored upload's file again after a restart. */
   openSource?: (record: PendingUpload) => Promise<UploadSource | undefined>;
+  /**
+   * Whether the platform is online: uploads pause while offline and go on when online; waits hold.
+   * Default: the browser's `online`/`offline` events (always online in Node). React Native: a
+   * `settableNetwork()` set from NetInfo, or `netInfoNetwork(NetInfo)`.
+   */
+  network?: NetworkSource;
 }
 
 export interface Device {
@@ -36,25 +42,21 @@ function isUploadStore(s: UploadStore | KeyValueStorage): s is UploadStore {
 export function createReelqClient(options: ReelqClientOptions) {
   const http = new Http(options);
   const store = options.store ? (isUploadStore(options.store) ? options.store : createUploadStore(options.store)) : createUploadStore(browserStorage());
-  const jobs = new Jobs(http);
+  const network = options.network ?? browserNetwork;
   const uploads = new Uploads({
     http,
     store,
+    network,
     transport: options.transport ?? fetchTransport(http),
     resolveSource: options.resolveSource,
   });
-
-  // waitFor also forgets the stored record once the app has seen the job end.
-  const waitFor = jobs.waitFor.bind(jobs);
-  jobs.waitFor = async (id: string, o?: WaitOptions): Promise<Job> => {
-    const job = await waitFor(id, o);
-    if (isTerminal(job.status)) await uploads.forgetJob(id);
-    return job;
-  };
+  // A job whose end the app has seen is no longer remembered.
+  const jobs = new Jobs(http, { network, onTerminal: (job) => uploads.forgetJob(job.job_id) });
 
   return {
     http,
     store,
+    network,
     uploads,
     jobs,
     devices: {

@@ -5,7 +5,7 @@
  */
 
 import { AbortError, NetworkError, TimeoutError, apiError, type ApiError, type Problem } from "./errors.js";
-import { backoffMs, joinUrl, linkedController, parseRetryAfter, sleep } from "./util.js";
+import { backoffMs, hashText, joinUrl, linkedController, originOf, parseRetryAfter, sleep } from "./util.js";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -21,6 +21,12 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Retries of a retryable failure, default 2. */
   maxRetries?: number;
+  /**
+   * Who the stored uploads and jobs belong to on this server (a user id or name). Recovery settles only
+   * this account's records. Default: a hash of `token`; pass it when tokens are refreshed (`getAuthToken`),
+   * or the records made under an old token are left alone.
+   */
+  account?: string;
 }
 
 export interface RequestOptions {
@@ -44,6 +50,8 @@ export class Http {
   readonly baseUrl: string;
   readonly timeoutMs: number;
   readonly maxRetries: number;
+  /** `scheme://host[:port]` of `baseUrl`: the only origin that ever gets the bearer token. */
+  readonly origin: string;
   private readonly fetchImpl: FetchLike;
   private readonly opts: ClientOptions;
   /** Overridable in tests to make jitter deterministic. */
@@ -53,6 +61,9 @@ export class Http {
     if (!opts.baseUrl) throw new TypeError("baseUrl is required");
     this.opts = opts;
     this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
+    const origin = originOf(this.baseUrl);
+    if (!origin) throw new TypeError(`baseUrl must be an absolute URL: ${opts.baseUrl}`);
+    this.origin = origin;
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.maxRetries = opts.maxRetries ?? 2;
     const f = opts.fetch ?? (globalThis.fetch as FetchLike | undefined);
@@ -74,9 +85,28 @@ export class Http {
     return url;
   }
 
-  async authHeaders(): Promise<Record<string, string>> {
-    const token = this.opts.getAuthToken ? await this.opts.getAuthToken() : this.opts.token;
+  private async token(): Promise<string | null | undefined> {
+    return this.opts.getAuthToken ? await this.opts.getAuthToken() : this.opts.token;
+  }
+
+  /** True when `url` (absolute, or a path on `baseUrl`) is on `baseUrl`'s origin. */
+  isOwnOrigin(url: string): boolean {
+    const origin = originOf(url);
+    return origin === undefined || origin === this.origin;
+  }
+
+  /** The bearer header for a request to `url` (default `baseUrl`); none for any other origin. */
+  async authHeaders(url: string = this.baseUrl): Promise<Record<string, string>> {
+    if (!this.isOwnOrigin(url)) return {};
+    const token = await this.token();
     return token ? { Authorization: `Bearer ${token}` } : {};
+  }
+
+  /** The owner key stored with every record: the `account` option, else a hash of the token. */
+  async account(): Promise<string> {
+    if (this.opts.account) return this.opts.account;
+    const token = await this.token();
+    return token ? `token:${hashText(token)}` : "anonymous";
   }
 
   /** One attempt: fetch with the timeout; maps network failures to typed errors (never retries). */
@@ -86,7 +116,7 @@ export class Http {
     const timeout = init.timeoutMs ?? this.timeoutMs;
     const timer = timeout > 0 ? setTimeout(() => ((timedOut = true), controller.abort()), timeout) : undefined;
     try {
-      return await this.fetchImpl(url, { ...init, signal: controller.signal });
+      return await this.fetchImpl(url, { ...init, headers: ownOriginHeaders(this, url, init.headers), signal: controller.signal });
     } catch (err) {
       if (timedOut) throw new TimeoutError(`no answer from ${url} within ${timeout} ms`);
       if (init.signal?.aborted) throw new AbortError();
@@ -104,7 +134,7 @@ export class Http {
     const url = this.url(path, o.query);
     for (let attempt = 0; ; attempt++) {
       if (o.signal?.aborted) throw new AbortError();
-      const headers: Record<string, string> = { ...(await this.authHeaders()), ...o.headers };
+      const headers: Record<string, string> = { ...(await this.authHeaders(url)), ...o.headers };
       let body = o.body;
       if (o.json !== undefined) {
         headers["Content-Type"] = "application/json";
@@ -128,6 +158,18 @@ export class Http {
     const res = await this.request(path, o);
     return (await res.json()) as T;
   }
+}
+
+/** The headers of a request, without `Authorization` when it goes to another origin than `baseUrl`. */
+function ownOriginHeaders(http: Http, url: string, headers: RequestInit["headers"]): RequestInit["headers"] {
+  if (!headers || http.isOwnOrigin(url)) return headers;
+  if (typeof Headers !== "undefined" && headers instanceof Headers) {
+    const copy = new Headers(headers);
+    copy.delete("authorization");
+    return copy;
+  }
+  const entries = Array.isArray(headers) ? headers : Object.entries(headers);
+  return Object.fromEntries(entries.filter(([k]) => k?.toLowerCase() !== "authorization"));
 }
 
 /** Reads a problem+json (or any) error body into the matching ApiError. */

@@ -3,11 +3,12 @@
  * cancel, retry, delete.
  */
 
-import { AbortError, NotFoundError, ReelqError } from "./errors.js";
+import { AbortError, ApiError, NetworkError, NotFoundError, ReelqError, TimeoutError, isAbort } from "./errors.js";
 import type { Http } from "./http.js";
+import { waitOnline, type NetworkSource } from "./network.js";
 import { parseSse } from "./sse.js";
 import { isTerminal, type Job, type JobList, type JobStatus } from "./types.js";
-import { parseRetryAfter, sleep } from "./util.js";
+import { outageBackoffMs, parseRetryAfter, sleep } from "./util.js";
 
 export interface WaitOptions {
   signal?: AbortSignal;
@@ -20,6 +21,25 @@ export interface WaitOptions {
   /** `done`: the server may hold each request until the job ends (`until=done`; fewer requests, no
    *  progress in between); `change`: every change. Default `change` with `onUpdate`, else `done`. */
   until?: "change" | "done";
+  /**
+   * Called before each wait after a failure that is retried (network error, timeout, 5xx, 429): the wait
+   * rides out outages until `signal` aborts, backing off up to `maxBackoffMs`.
+   */
+  onRetry?: (err: unknown, failures: number) => void;
+  /** The longest pause between two tries during an outage; default 10 s. */
+  maxBackoffMs?: number;
+}
+
+export interface JobsOptions {
+  /** While the platform says offline, waits hold instead of trying. */
+  network?: NetworkSource;
+  /** Called once `waitFor` has seen a job end (the client forgets its stored record then). */
+  onTerminal?: (job: Job) => Promise<void> | void;
+}
+
+/** Failures a wait outlives: the connection, a timeout, 5xx, 429, 408. */
+export function isTransient(err: unknown): boolean {
+  return err instanceof NetworkError || err instanceof TimeoutError || (err instanceof ApiError && err.retryable);
 }
 
 export interface ListOptions {
@@ -31,7 +51,10 @@ export interface ListOptions {
 
 export class Jobs {
   private readonly cache = new Map<string, { etag: string; job: Job }>();
-  constructor(private readonly http: Http) {}
+  constructor(
+    private readonly http: Http,
+    private readonly options: JobsOptions = {},
+  ) {}
 
   /** The job; sends `If-None-Match` and returns the cached copy on 304. */
   async get(id: string, o: { signal?: AbortSignal } = {}): Promise<Job> {
@@ -46,7 +69,7 @@ export class Jobs {
   /** One (long) poll. `wait` > 0 lets the server hold the answer until the job changes. */
   async fetchState(
     id: string,
-    o: { signal?: AbortSignal; wait?: number; untilDone?: boolean },
+    o: { signal?: AbortSignal; wait?: number; untilDone?: boolean; maxRetries?: number },
   ): Promise<{ job: Job; changed: boolean; retryAfterMs?: number }> {
     const known = this.cache.get(id);
     const wait = o.wait ?? 0;
@@ -56,6 +79,7 @@ export class Jobs {
       headers: known ? { "If-None-Match": known.etag } : {},
       signal: o.signal,
       timeoutMs: this.http.timeoutMs + wait * 1000,
+      maxRetries: o.maxRetries,
       accept: [304],
     });
     const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
@@ -66,8 +90,18 @@ export class Jobs {
     return { job, changed: true, retryAfterMs };
   }
 
-  /** Resolves with the job once it is completed, failed or cancelled. Never polls faster than the server asks. */
+  /**
+   * Resolves with the job once it is completed, failed or cancelled. Never polls faster than the server
+   * asks. Outages (network errors, timeouts, 5xx, 429) are ridden out with capped, jittered backoff until
+   * `signal` aborts; the count of failures starts again after every answer.
+   */
   async waitFor(id: string, o: WaitOptions = {}): Promise<Job> {
+    const job = await this.follow(id, o);
+    await this.options.onTerminal?.(job);
+    return job;
+  }
+
+  private async follow(id: string, o: WaitOptions): Promise<Job> {
     if (o.useSse) {
       try {
         return await this.waitSse(id, o);
@@ -79,9 +113,24 @@ export class Jobs {
     const wait = Math.max(1, Math.min(o.waitSeconds ?? 25, 60));
     const untilDone = (o.until ?? (o.onUpdate ? "change" : "done")) === "done";
     let first = true;
+    let failures = 0;
     for (;;) {
       const started = Date.now();
-      const { job, changed, retryAfterMs } = await this.fetchState(id, { signal: o.signal, wait: first ? 0 : wait, untilDone });
+      let state: Awaited<ReturnType<Jobs["fetchState"]>>;
+      try {
+        state = await this.fetchState(id, { signal: o.signal, wait: first ? 0 : wait, untilDone, maxRetries: 0 });
+      } catch (err) {
+        if (isAbort(err) || o.signal?.aborted) throw new AbortError();
+        if (!isTransient(err)) throw err;
+        o.onRetry?.(err, ++failures);
+        const network = this.options.network;
+        if (network && !network.isOnline()) await waitOnline(network, o.signal);
+        else await sleep((err as { retryAfterMs?: number }).retryAfterMs ?? outageBackoffMs(failures - 1, o.maxBackoffMs ?? 10_000, this.http.random), o.signal);
+        first = true; // ask for the current state at once: it may have moved on while we were away
+        continue;
+      }
+      failures = 0;
+      const { job, changed, retryAfterMs } = state;
       if (changed || first) o.onUpdate?.(job);
       if (isTerminal(job.status)) return job;
       if (first) {

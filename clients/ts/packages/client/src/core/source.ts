@@ -3,6 +3,10 @@
  * adds file URIs. A source never loads a whole video into memory: transports read one chunk at a time.
  */
 
+import { fnv1a } from "./util.js";
+
+export { fnv1a };
+
 export interface UploadSource {
   size: number;
   name: string;
@@ -20,16 +24,6 @@ export type UploadInput = Blob | UploadSource;
 
 function isSource(x: UploadInput): x is UploadSource {
   return typeof (x as UploadSource).fingerprint === "string" && typeof (x as UploadSource).size === "number";
-}
-
-/** Tiny FNV-1a hash (no crypto.subtle in React Native's Hermes). */
-export function fnv1a(bytes: Uint8Array, seed = 0x811c9dc5): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i]!;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
 }
 
 /**

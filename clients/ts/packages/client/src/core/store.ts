@@ -11,8 +11,19 @@ export interface KeyValueStorage {
 
 /** One upload in flight, or one job not yet seen finished. */
 export interface PendingUpload {
-  /** Identifies the file (name, size, date, or a hash of its first bytes) plus the server. */
+  /**
+   * The record's key in the store: the file's fingerprint (name, size, date, a hash of its first and last
+   * bytes), the server, the account and the analysis options; `job:…` once the upload made its job.
+   */
   fingerprint: string;
+  /** The server (`scheme://host[:port]` of the client's `baseUrl`) the upload and job live on. */
+  origin?: string;
+  /** The account on that server (see `ClientOptions.account`). Records without both are never touched. */
+  account?: string;
+  /** The analyzer asked for (with `metadata`, part of what makes the same file a new job). */
+  analyzer?: string;
+  /** Keep the record under the file's key once the job exists (`keepRecord`): the same file returns this job. */
+  keep?: boolean;
   /** The tus upload URL once created. */
   uploadUrl?: string;
   /** Bytes the server confirmed. */
@@ -36,6 +47,18 @@ export interface UploadStore {
   set(record: PendingUpload): Promise<void>;
   remove(fingerprint: string): Promise<void>;
   list(): Promise<PendingUpload[]>;
+  /** Removes `fingerprint` and stores `record` in one write (optional; else `set` then `remove`). */
+  replace?(fingerprint: string, record: PendingUpload): Promise<void>;
+}
+
+/** Who a client is: records of any other server or account are not its business. */
+export interface RecordOwner {
+  origin: string;
+  account: string;
+}
+
+export function belongsTo(record: PendingUpload, owner: RecordOwner): boolean {
+  return record.origin === owner.origin && record.account === owner.account;
 }
 
 /** Storage in memory (a `Map`): tests, or a process that never restarts. */
@@ -89,6 +112,11 @@ export function createUploadStore(storage: KeyValueStorage, key = "reelq:uploads
     },
     set: (record) => update((all) => void (all[record.fingerprint] = { ...record, updatedAt: Date.now() })),
     remove: (fp) => update((all) => void delete all[fp]),
+    replace: (fp, record) =>
+      update((all) => {
+        delete all[fp];
+        all[record.fingerprint] = { ...record, updatedAt: Date.now() };
+      }),
     list: async () => {
       await chain;
       return Object.values(await read());

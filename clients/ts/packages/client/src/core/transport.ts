@@ -16,7 +16,23 @@ export interface PatchRequest {
   end: number;
   signal: AbortSignal;
   timeoutMs: number;
+  /** Native transports: abort the chunk when no byte moved for this long (a stalled background task). */
+  stallTimeoutMs?: number;
   /** Bytes of this chunk sent so far. */
+  onProgress?: (sent: number) => void;
+}
+
+/** `POST /api/upload` as multipart/form-data, the file under `fieldName` and `fields` beside it. */
+export interface MultipartRequest {
+  url: string;
+  /** Including Authorization and Idempotency-Key. */
+  headers: Record<string, string>;
+  source: UploadSource;
+  fieldName: string;
+  fields: Record<string, string>;
+  signal: AbortSignal;
+  timeoutMs: number;
+  stallTimeoutMs?: number;
   onProgress?: (sent: number) => void;
 }
 
@@ -28,6 +44,8 @@ export interface PatchResponse {
 
 export interface UploadTransport {
   patch(req: PatchRequest): Promise<PatchResponse>;
+  /** Sends a multipart upload of a source without `slice()` (a native file URI). */
+  multipart?(req: MultipartRequest): Promise<PatchResponse>;
 }
 
 /** PATCH with `fetch` and a Blob slice as body (progress per chunk). */

@@ -6,13 +6,14 @@
  */
 
 import { AbortError, ApiError, NetworkError, ReelqError, TimeoutError, UploadError, apiError, isAbort } from "./errors.js";
+import { waitOnline, type NetworkSource } from "./network.js";
 import type { Http } from "./http.js";
 import { errorFrom } from "./http.js";
 import { toSource, type UploadInput, type UploadSource } from "./source.js";
-import type { PendingUpload, UploadStore } from "./store.js";
+import { belongsTo, type PendingUpload, type RecordOwner, type UploadStore } from "./store.js";
 import type { PatchResponse, UploadTransport } from "./transport.js";
 import type { UploadAccepted } from "./types.js";
-import { backoffMs, base64Utf8, joinUrl, linkedController, parseRetryAfter, randomId, sleep } from "./util.js";
+import { backoffMs, base64Utf8, hashText, joinUrl, linkedController, parseRetryAfter, randomId, sleep } from "./util.js";
 
 export const TUS_VERSION = "1.0.0";
 export const MULTIPART_TIMEOUT_MS = 180_000;
@@ -33,19 +34,40 @@ export interface StartOptions {
   method?: "auto" | "tus" | "multipart";
   /** Bytes per PATCH; default 8 MiB. */
   chunkSize?: number;
-  /** Failed attempts in a row (no byte moved) before `done` rejects; default 5. */
+  /** Failed attempts in a row (no byte moved) before `done` rejects; default 5. Time offline does not count. */
   retries?: number;
+  /**
+   * Continue a stored, unfinished upload of the same file with the same analyzer and metadata (default
+   * true). `false`: always a new upload and a new job.
+   */
+  reuse?: boolean;
+  /**
+   * Keep the file's record once the job exists, so the same file with the same options returns this job
+   * instead of making a new one (tus-js-client's `removeFingerprintOnSuccess: false`). Default false: the
+   * record is kept only as a job to follow (`recoverPending`) until its end is seen.
+   */
+  keepRecord?: boolean;
+  /** Native transports: a chunk with no progress for this long is aborted and the offset asked again. Default 60 s. */
+  stallTimeoutMs?: number;
+  /** Every change of `state` (`uploading`, `paused`, …), e.g. to re-render. */
+  onStateChange?: (state: UploadState) => void;
 }
 
 export type UploadState = "uploading" | "paused" | "done" | "failed" | "cancelled";
 
 export interface UploadHandle {
   readonly state: UploadState;
-  /** Resolves with the job id; rejects with a ReelqError (AbortError after `cancel()`). */
+  /** True while the upload is paused because the platform said offline (it goes on when online). */
+  readonly offline: boolean;
+  /**
+   * Resolves with the job id; rejects with a ReelqError (AbortError after `cancel()`). After `resume()` of
+   * a failed upload this is a new promise.
+   */
   readonly done: Promise<{ jobId: string }>;
   /** The store key of this upload (available once the file was read). */
   fingerprint(): Promise<string>;
   pause(): void;
+  /** Goes on after `pause()`, and starts a failed upload again from the server's offset. */
   resume(): void;
   cancel(): Promise<void>;
 }
@@ -54,6 +76,8 @@ export interface UploadDeps {
   http: Http;
   store: UploadStore;
   transport: UploadTransport;
+  /** The platform's online/offline signal (uploads pause while offline). */
+  network?: NetworkSource;
   /** Turns inputs that are not Blobs (file URIs) into sources; set by platform adapters. */
   resolveSource?: (input: unknown, o: { filename?: string; scope: string }) => Promise<UploadSource | undefined>;
 }
@@ -64,18 +88,59 @@ function tusHeaders(auth: Record<string, string>, extra: Record<string, string> 
   return { ...auth, "Tus-Resumable": TUS_VERSION, ...extra };
 }
 
-function metadataHeader(source: UploadSource, o: StartOptions | PendingUpload): string {
+function metadataHeader(source: UploadSource, o: PendingUpload): string {
   const pairs: [string, string | undefined][] = [
-    ["filename", source.name],
+    ["filename", o.filename ?? source.name],
     ["filetype", source.type],
     ["push_token", o.pushToken],
-    ["analyzer", (o as StartOptions).analyzer],
+    ["analyzer", o.analyzer],
     ["metadata", o.metadata ? JSON.stringify(o.metadata) : undefined],
   ];
   return pairs
     .filter((p): p is [string, string] => !!p[1])
     .map(([k, v]) => `${k} ${base64Utf8(v)}`)
     .join(",");
+}
+
+/** JSON with sorted keys, so the same metadata always gives the same record key. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value && typeof value === "object")
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * The store key of an upload: the file, the server (in the file's fingerprint), the account, and the
+ * analysis asked for. The same file with another analyzer or metadata is another upload and another job.
+ */
+export function uploadKey(fileFingerprint: string, owner: RecordOwner, o: { analyzer?: string; metadata?: Record<string, unknown> }): string {
+  return [fileFingerprint, `account=${owner.account}`, `analysis=${hashText(stableJson([o.analyzer ?? null, o.metadata ?? null]))}`].join("|");
+}
+
+/** The key a record moves to once its job exists: it is then a job to follow, not a file to reuse. */
+export function jobKey(owner: RecordOwner, jobId: string): string {
+  return `job|${owner.origin}|account=${owner.account}|${jobId}`;
+}
+
+/**
+ * The job of an upload exists: its record becomes a job to follow (under `job|…`), so the same file makes a
+ * new job next time, unless the record asked to be kept (`keepRecord`) under the file's key.
+ */
+export async function recordJob(store: UploadStore, owner: RecordOwner, record: PendingUpload, jobId: string): Promise<void> {
+  const done = { ...record, offset: record.size, jobId };
+  if (record.keep) return store.set(done);
+  const moved = { ...done, fingerprint: jobKey(owner, jobId) };
+  if (store.replace) return store.replace(record.fingerprint, moved);
+  await store.set(moved);
+  await store.remove(record.fingerprint);
+}
+
+function retryable(err: unknown): boolean {
+  return err instanceof NetworkError || err instanceof TimeoutError || (err instanceof ApiError && err.retryable);
 }
 
 function responseError(r: PatchResponse): ApiError {
@@ -91,91 +156,158 @@ function responseError(r: PatchResponse): ApiError {
 export class Uploads {
   constructor(private readonly deps: UploadDeps) {}
 
-  /** Starts (or continues, if the store knows this file) an upload. */
+  /** Starts (or continues, if the store knows this file with these options) an upload. */
   start(file: UploadInput | string | object, o: StartOptions = {}): UploadHandle {
     return new Upload(this.deps, file, o);
   }
 
-  /** The stored records: uploads in flight and jobs not yet seen finished. */
-  pending(): Promise<PendingUpload[]> {
-    return this.deps.store.list();
+  /** Whose records this client handles: its server's origin and its account. */
+  async owner(): Promise<RecordOwner> {
+    return { origin: this.deps.http.origin, account: await this.deps.http.account() };
+  }
+
+  /** This server's and account's stored records: uploads in flight and jobs not yet seen finished. */
+  async pending(): Promise<PendingUpload[]> {
+    const owner = await this.owner();
+    return (await this.deps.store.list()).filter((r) => belongsTo(r, owner));
   }
 
   /** Forgets the record of a job (done once the app has seen it finish). */
   async forgetJob(jobId: string): Promise<void> {
-    for (const r of await this.deps.store.list()) if (r.jobId === jobId) await this.deps.store.remove(r.fingerprint);
+    for (const r of await this.pending()) if (r.jobId === jobId) await this.deps.store.remove(r.fingerprint);
   }
 
-  /** Continues a stored upload whose file can be opened again. */
-  continue(record: PendingUpload, source: UploadSource, o: Omit<StartOptions, "filename" | "metadata" | "pushToken"> = {}): UploadHandle {
-    return new Upload(this.deps, source, { ...o, metadata: record.metadata, pushToken: record.pushToken, filename: record.filename });
+  /** Continues a stored upload whose file can be opened again (under the record's key and options). */
+  continue(record: PendingUpload, source: UploadSource, o: Pick<StartOptions, "signal" | "onProgress" | "onStateChange" | "chunkSize" | "retries" | "stallTimeoutMs"> = {}): UploadHandle {
+    return new Upload(this.deps, source, {
+      ...o,
+      metadata: record.metadata,
+      pushToken: record.pushToken,
+      filename: record.filename,
+      analyzer: record.analyzer,
+      keepRecord: record.keep,
+    }, record.fingerprint);
   }
+}
+
+interface Target {
+  source: UploadSource;
+  owner: RecordOwner;
+  key: string;
 }
 
 class Upload implements UploadHandle {
   state: UploadState = "uploading";
-  readonly done: Promise<{ jobId: string }>;
+  offline = false;
+  done!: Promise<{ jobId: string }>;
   private resolve!: (v: { jobId: string }) => void;
   private reject!: (e: unknown) => void;
   private controller: AbortController | undefined;
-  private sourceP: Promise<UploadSource>;
+  private readonly targetP: Promise<Target>;
   private running = false;
   /** The controller of the run that pause() stopped (its AbortError is not a failure). */
   private pausedController: AbortController | undefined;
+  private unsubscribeNetwork: () => void = () => undefined;
 
   constructor(
     private readonly deps: UploadDeps,
     input: unknown,
     private readonly o: StartOptions,
+    storeKey?: string,
   ) {
+    this.newDone();
+    const scope = deps.http.baseUrl;
+    this.targetP = (async () => {
+      const ready = typeof (input as UploadSource)?.fingerprint === "string";
+      const viaAdapter = deps.resolveSource && !ready ? await deps.resolveSource(input, { filename: o.filename, scope }) : undefined;
+      const source = viaAdapter ?? (await toSource(input as UploadInput, { filename: o.filename, scope }));
+      const owner: RecordOwner = { origin: deps.http.origin, account: await deps.http.account() };
+      let key = storeKey ?? uploadKey(source.fingerprint, owner, o);
+      if (!storeKey && o.reuse === false) key += `|new=${randomId()}`;
+      return { source, owner, key };
+    })();
+    this.targetP.catch(() => undefined);
+    o.signal?.addEventListener("abort", () => void this.cancel(), { once: true });
+    const network = deps.network;
+    if (network) {
+      this.unsubscribeNetwork = network.subscribe((online) => (online ? this.wentOnline() : this.wentOffline()));
+      if (!network.isOnline()) {
+        this.offline = true;
+        this.setState("paused");
+        return;
+      }
+    }
+    void this.run();
+  }
+
+  private newDone(): void {
     this.done = new Promise((res, rej) => {
       this.resolve = res;
       this.reject = rej;
     });
     this.done.catch(() => undefined); // unhandled only if the app ignores it: then it's the app's choice
-    const scope = deps.http.baseUrl;
-    this.sourceP = (async () => {
-      const ready = typeof (input as UploadSource)?.fingerprint === "string";
-      const viaAdapter = deps.resolveSource && !ready ? await deps.resolveSource(input, { filename: o.filename, scope }) : undefined;
-      return viaAdapter ?? toSource(input as UploadInput, { filename: o.filename, scope });
-    })();
-    this.sourceP.catch(() => undefined);
-    o.signal?.addEventListener("abort", () => void this.cancel(), { once: true });
-    void this.run();
+  }
+
+  private setState(state: UploadState): void {
+    if (this.state === state) return;
+    this.state = state;
+    if (state === "done" || state === "cancelled") this.unsubscribeNetwork();
+    this.o.onStateChange?.(state);
   }
 
   async fingerprint(): Promise<string> {
-    return (await this.sourceP).fingerprint;
+    return (await this.targetP).key;
   }
 
   pause(): void {
+    this.offline = false; // a pause by the app is not undone by the network coming back
+    this.halt();
+  }
+
+  private halt(): void {
     if (this.state !== "uploading") return;
-    this.state = "paused";
+    this.setState("paused");
     this.pausedController = this.controller;
     this.controller?.abort();
   }
 
   resume(): void {
-    if (this.state !== "paused") return;
-    this.state = "uploading";
+    this.offline = false;
+    if (this.state === "failed") this.newDone();
+    else if (this.state !== "paused") return;
+    this.setState("uploading");
     if (!this.running) void this.run();
   }
 
+  private wentOffline(): void {
+    if (this.state !== "uploading") return;
+    this.halt();
+    this.offline = true;
+  }
+
+  private wentOnline(): void {
+    // paused by the network, or failed on it: go on from the server's offset
+    if ((this.state === "paused" && this.offline) || (this.state === "failed" && this.failedRetryable)) this.resume();
+  }
+
+  private failedRetryable = false;
+
   async cancel(): Promise<void> {
-    if (this.state === "done" || this.state === "failed" || this.state === "cancelled") return;
-    this.state = "cancelled";
+    if (this.state === "done" || this.state === "cancelled") return;
+    const wasFailed = this.state === "failed";
+    this.setState("cancelled");
     this.controller?.abort();
-    this.reject(new AbortError("upload cancelled"));
-    const source = await this.sourceP.catch(() => undefined);
-    if (!source) return;
-    const record = await this.deps.store.get(source.fingerprint);
+    if (!wasFailed) this.reject(new AbortError("upload cancelled"));
+    const target = await this.targetP.catch(() => undefined);
+    if (!target) return;
+    const record = await this.deps.store.get(target.key);
     if (record?.uploadUrl && !record.jobId) {
       // tus termination: the server frees the partial file at once (best effort)
       await this.deps.http
-        .once(record.uploadUrl, { method: "DELETE", headers: tusHeaders(await this.deps.http.authHeaders()) })
+        .once(record.uploadUrl, { method: "DELETE", headers: tusHeaders(await this.deps.http.authHeaders(record.uploadUrl)) })
         .catch(() => undefined);
     }
-    if (record && !record.jobId) await this.deps.store.remove(source.fingerprint);
+    if (record && !record.jobId) await this.deps.store.remove(target.key);
   }
 
   private async run(): Promise<void> {
@@ -184,14 +316,15 @@ class Upload implements UploadHandle {
     this.controller = controller;
     try {
       if (this.state === "paused") throw new PausedSignal();
-      const source = await this.sourceP;
-      const jobId = await this.upload(source, controller.signal);
-      this.state = "done";
+      const target = await this.targetP;
+      const jobId = await this.upload(target, controller.signal);
+      this.setState("done");
       this.resolve({ jobId });
     } catch (err) {
       if (isAbort(err) && this.pausedController === controller) return; // paused: resume() runs again
       if (this.state === "cancelled") return;
-      this.state = "failed";
+      this.failedRetryable = retryable(err);
+      this.setState("failed");
       this.reject(err instanceof ReelqError || err instanceof TypeError ? err : new UploadError(String(err), { cause: err }));
     } finally {
       dispose();
@@ -201,20 +334,20 @@ class Upload implements UploadHandle {
     }
   }
 
-  private async upload(source: UploadSource, signal: AbortSignal): Promise<string> {
+  private async upload(target: Target, signal: AbortSignal): Promise<string> {
     const { store } = this.deps;
-    const existing = await store.get(source.fingerprint);
+    const existing = await store.get(target.key);
     if (existing?.jobId) {
       this.progress(existing.size, existing.size);
       return existing.jobId;
     }
     const method = this.o.method ?? "auto";
-    if (method === "multipart" || existing?.idempotencyKey) return this.multipart(source, signal, existing);
+    if (method === "multipart" || existing?.idempotencyKey) return this.multipart(target, signal, existing);
     try {
-      return await this.tus(source, signal, existing);
+      return await this.tus(target, signal, existing);
     } catch (err) {
       if (method === "auto" && err instanceof ApiError && (err.status === 404 || err.status === 405) && !existing?.uploadUrl)
-        return this.multipart(source, signal, existing);
+        return this.multipart(target, signal, existing);
       throw err;
     }
   }
@@ -223,29 +356,51 @@ class Upload implements UploadHandle {
     this.o.onProgress?.({ sent: Math.min(sent, total), total });
   }
 
-  private async tus(source: UploadSource, signal: AbortSignal, existing: PendingUpload | undefined): Promise<string> {
-    const { http, store, transport } = this.deps;
-    const chunkSize = Math.max(1, this.o.chunkSize ?? 8 * 1024 * 1024);
-    const maxFailures = this.o.retries ?? 5;
-    let record: PendingUpload = existing ?? {
-      fingerprint: source.fingerprint,
+  private newRecord(target: Target, extra: Partial<PendingUpload> = {}): PendingUpload {
+    const { source, owner, key } = target;
+    return {
+      fingerprint: key,
+      origin: owner.origin,
+      account: owner.account,
       offset: 0,
       size: source.size,
-      filename: source.name,
+      filename: this.o.filename ?? source.name,
       fileUri: source.uri,
       pushToken: this.o.pushToken,
+      analyzer: this.o.analyzer,
       metadata: this.o.metadata,
+      keep: this.o.keepRecord || undefined,
       updatedAt: Date.now(),
+      ...extra,
     };
+  }
+
+  /** Backs off after a retryable failure; holds (without counting) while the platform says offline. */
+  private async backoff(err: unknown, failures: number, signal: AbortSignal): Promise<void> {
+    const network = this.deps.network;
+    if (network && !network.isOnline()) return waitOnline(network, signal);
+    await sleep((err instanceof ApiError ? err.retryAfterMs : undefined) ?? backoffMs(failures - 1, this.deps.http.random), signal);
+  }
+
+  private offlineNow(): boolean {
+    return !!this.deps.network && !this.deps.network.isOnline();
+  }
+
+  private async tus(target: Target, signal: AbortSignal, existing: PendingUpload | undefined): Promise<string> {
+    const { http, store, transport } = this.deps;
+    const { source } = target;
+    const chunkSize = Math.max(1, this.o.chunkSize ?? 8 * 1024 * 1024);
+    const maxFailures = this.o.retries ?? 5;
+    let record: PendingUpload = existing ?? this.newRecord(target);
     let failures = 0;
     let needHead = !!record.uploadUrl;
     let restarted = false;
 
     const fail = async (err: unknown): Promise<void> => {
       // Connection trouble: back off, then ask the server what it kept (partial PATCHes count).
-      if (!(err instanceof NetworkError || err instanceof TimeoutError || (err instanceof ApiError && err.retryable))) throw err;
-      if (++failures > maxFailures) throw err;
-      await sleep((err instanceof ApiError ? err.retryAfterMs : undefined) ?? backoffMs(failures - 1, http.random), signal);
+      if (!retryable(err)) throw err;
+      if (!this.offlineNow() && ++failures > maxFailures) throw err;
+      await this.backoff(err, failures, signal);
       needHead = !!record.uploadUrl;
     };
 
@@ -257,7 +412,7 @@ class Upload implements UploadHandle {
             method: "POST",
             headers: tusHeaders(await http.authHeaders(), {
               "Upload-Length": String(source.size),
-              "Upload-Metadata": metadataHeader(source, record.filename ? { ...this.o, ...record } : this.o),
+              "Upload-Metadata": metadataHeader(source, record),
             }),
             signal,
           });
@@ -268,11 +423,12 @@ class Upload implements UploadHandle {
           await store.set(record);
           needHead = false;
         }
+        const uploadUrl = record.uploadUrl!;
         if (needHead) {
-          const res = await http.once(record.uploadUrl!, { method: "HEAD", headers: tusHeaders(await http.authHeaders()), signal });
+          const res = await http.once(uploadUrl, { method: "HEAD", headers: tusHeaders(await http.authHeaders(uploadUrl)), signal });
           if (res.status === 404 || res.status === 410) {
             // The server no longer has it (expired, swept): start over, once.
-            if (restarted) throw new UploadError(`upload ${record.uploadUrl} is gone`, { cause: await errorFrom(res) });
+            if (restarted) throw new UploadError(`upload ${uploadUrl} is gone`, { cause: await errorFrom(res) });
             restarted = true;
             record = { ...record, uploadUrl: undefined, offset: 0 };
             await store.set(record);
@@ -281,7 +437,7 @@ class Upload implements UploadHandle {
           if (!res.ok) throw await errorFrom(res);
           const jobId = res.headers.get("upload-job-id");
           record = { ...record, offset: Number(res.headers.get("upload-offset") ?? record.offset) };
-          if (jobId) return await this.finish(record, jobId);
+          if (jobId) return await this.finish(target, record, jobId);
           await store.set(record);
           needHead = false;
         }
@@ -289,8 +445,8 @@ class Upload implements UploadHandle {
         const start = record.offset;
         const end = Math.min(start + chunkSize, source.size);
         const r = await transport.patch({
-          url: record.uploadUrl!,
-          headers: tusHeaders(await http.authHeaders(), {
+          url: uploadUrl,
+          headers: tusHeaders(await http.authHeaders(uploadUrl), {
             "Upload-Offset": String(start),
             "Content-Type": "application/offset+octet-stream",
           }),
@@ -299,6 +455,7 @@ class Upload implements UploadHandle {
           end,
           signal,
           timeoutMs: Math.max(http.timeoutMs, 120_000),
+          stallTimeoutMs: this.o.stallTimeoutMs ?? 60_000,
           onProgress: (sent) => this.progress(start + sent, source.size),
         });
         if (r.status === 204 || r.status === 200) {
@@ -306,7 +463,7 @@ class Upload implements UploadHandle {
           if (offset > start) failures = 0;
           record = { ...record, offset };
           const jobId = r.header("upload-job-id");
-          if (jobId) return await this.finish(record, jobId);
+          if (jobId) return await this.finish(target, record, jobId);
           await store.set(record);
           this.progress(offset, source.size);
           if (offset >= source.size) needHead = true; // the job id comes with HEAD
@@ -339,51 +496,73 @@ class Upload implements UploadHandle {
     }
   }
 
-  private async finish(record: PendingUpload, jobId: string): Promise<string> {
-    await this.deps.store.set({ ...record, offset: record.size, jobId });
+  private async finish(target: Target, record: PendingUpload, jobId: string): Promise<string> {
+    await recordJob(this.deps.store, target.owner, record, jobId);
     this.progress(record.size, record.size);
     return jobId;
   }
 
-  private async multipart(source: UploadSource, signal: AbortSignal, existing: PendingUpload | undefined): Promise<string> {
-    const { http, store } = this.deps;
-    const record: PendingUpload = existing ?? {
-      fingerprint: source.fingerprint,
-      offset: 0,
-      size: source.size,
-      filename: source.name,
-      fileUri: source.uri,
-      pushToken: this.o.pushToken,
-      metadata: this.o.metadata,
-      idempotencyKey: randomId(),
-      updatedAt: Date.now(),
-    };
+  private async multipart(target: Target, signal: AbortSignal, existing: PendingUpload | undefined): Promise<string> {
+    const { http, store, transport } = this.deps;
+    const { source } = target;
+    const record: PendingUpload = existing ?? this.newRecord(target, { idempotencyKey: randomId() });
     if (!record.idempotencyKey) record.idempotencyKey = randomId();
     await store.set(record);
-    const form = new FormData();
-    if (source.slice) {
-      form.append("video", source.slice(0, source.size), source.name);
-    } else if (source.uri) {
-      // React Native's FormData streams a file from its URI (never read into JS memory).
-      form.append("video", { uri: source.uri, name: source.name, type: source.type ?? "video/mp4" } as unknown as Blob);
-    } else throw new TypeError("source has neither slice() nor uri");
-    if (record.pushToken) form.append("push_token", record.pushToken);
-    if (this.o.analyzer) form.append("analyzer", this.o.analyzer);
-    if (record.metadata) form.append("metadata", JSON.stringify(record.metadata));
+    const fields: Record<string, string> = {};
+    if (record.pushToken) fields.push_token = record.pushToken;
+    if (record.analyzer) fields.analyzer = record.analyzer;
+    if (record.metadata) fields.metadata = JSON.stringify(record.metadata);
     this.progress(0, source.size);
     try {
-      const body = await http.json<UploadAccepted>("/api/upload", {
-        method: "POST",
-        body: form,
-        headers: { "Idempotency-Key": record.idempotencyKey },
-        idempotent: true,
-        timeoutMs: MULTIPART_TIMEOUT_MS,
-        signal,
-      });
-      return await this.finish(record, body.job_id);
+      let body: UploadAccepted;
+      if (source.slice) {
+        const form = new FormData();
+        form.append("video", source.slice(0, source.size), record.filename ?? source.name);
+        for (const [k, v] of Object.entries(fields)) form.append(k, v);
+        body = await http.json<UploadAccepted>("/api/upload", {
+          method: "POST",
+          body: form,
+          headers: { "Idempotency-Key": record.idempotencyKey },
+          idempotent: true,
+          timeoutMs: MULTIPART_TIMEOUT_MS,
+          signal,
+        });
+      } else if (transport.multipart) {
+        // Native files: the platform's upload task streams the file (React Native's `{uri}` FormData
+        // parts do not go through expo/fetch).
+        body = await this.nativeMultipart(record, source, fields, signal);
+      } else throw new TypeError("source has no slice() and the transport cannot send a file URI as multipart");
+      return await this.finish(target, record, body.job_id);
     } catch (err) {
       if (err instanceof ApiError && !err.retryable) await store.remove(record.fingerprint);
       throw err;
+    }
+  }
+
+  private async nativeMultipart(record: PendingUpload, source: UploadSource, fields: Record<string, string>, signal: AbortSignal): Promise<UploadAccepted> {
+    const { http, transport } = this.deps;
+    const url = http.url("/api/upload");
+    const maxFailures = this.o.retries ?? 5;
+    for (let failures = 0; ; ) {
+      try {
+        const r = await transport.multipart!({
+          url,
+          headers: { ...(await http.authHeaders(url)), "Idempotency-Key": record.idempotencyKey! },
+          source: { ...source, name: record.filename ?? source.name },
+          fieldName: "video",
+          fields,
+          signal,
+          timeoutMs: MULTIPART_TIMEOUT_MS,
+          stallTimeoutMs: this.o.stallTimeoutMs ?? 60_000,
+          onProgress: (sent) => this.progress(sent, source.size),
+        });
+        if (r.status >= 200 && r.status < 300) return JSON.parse(r.body ?? "{}") as UploadAccepted;
+        throw responseError(r);
+      } catch (err) {
+        if (isAbort(err) || signal.aborted) throw new AbortError();
+        if (!retryable(err) || (!this.offlineNow() && ++failures > maxFailures)) throw err;
+        await this.backoff(err, failures, signal);
+      }
     }
   }
 }

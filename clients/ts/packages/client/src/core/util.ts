@@ -89,6 +89,41 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
   return Math.round(base * (1 - 0.25 * random()));
 }
 
+/** Capped exponential backoff with full-range jitter for waits that retry until aborted (0.5 s → `capMs`). */
+export function outageBackoffMs(failures: number, capMs = 10_000, random: () => number = Math.random): number {
+  const base = Math.min(500 * 2 ** Math.min(failures, 20), capMs);
+  return Math.round(base * (0.5 + 0.5 * random()));
+}
+
+/**
+ * `scheme://host[:port]` of an absolute URL, lower-cased, default ports dropped; undefined for a relative
+ * one. By hand: React Native's URL polyfill has no `origin`.
+ */
+export function originOf(url: string): string | undefined {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)/i.exec(url);
+  if (!m) return undefined;
+  const scheme = m[1]!.toLowerCase();
+  let host = m[2]!.toLowerCase().replace(/^[^@]*@/, "");
+  if ((scheme === "http" && host.endsWith(":80")) || (scheme === "https" && host.endsWith(":443"))) host = host.replace(/:\d+$/, "");
+  return `${scheme}://${host}`;
+}
+
+/** Tiny FNV-1a hash (no crypto.subtle in React Native's Hermes). */
+export function fnv1a(bytes: Uint8Array, seed = 0x811c9dc5): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i]!;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** A 64-bit FNV-1a hex digest of a string: a short, stable tag (not a secret). */
+export function hashText(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  return fnv1a(bytes).toString(16).padStart(8, "0") + fnv1a(bytes, 0x01000193 ^ 0x5bd1e995).toString(16).padStart(8, "0");
+}
+
 export function joinUrl(base: string, path: string): string {
   if (/^[a-z][a-z0-9+.-]*:/i.test(path)) return path;
   return base.replace(/\/+$/, "") + (path.startsWith("/") ? path : `/${path}`);

@@ -266,7 +266,8 @@ describe("real reelq serve", () => {
     const storage = memoryStorage();
     const sent = [];
     const c = client({ store: storage, fetch: (u, i) => (sent.push(i?.headers?.["Idempotency-Key"]), fetch(u, i)) });
-    const { jobId } = await c.uploads.start(clipBlob, { filename: "multi.mp4", method: "multipart" }).done;
+    // keepRecord: the record stays under the file's key, as it was before the answer came
+    const { jobId } = await c.uploads.start(clipBlob, { filename: "multi.mp4", method: "multipart", keepRecord: true }).done;
     const [record] = await c.store.list();
     assert.ok(record.idempotencyKey && sent.includes(record.idempotencyKey));
     // the app died before it saw the answer: the record has no job id, the replay uses the same key

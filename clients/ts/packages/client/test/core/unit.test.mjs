@@ -14,6 +14,9 @@ import {
   createReelqClient,
   memoryStorage,
   parseSse,
+  netInfoNetwork,
+  browserNetwork,
+  originOf,
 } from "../../dist/esm/index.js";
 import { backoffMs, parseRetryAfter } from "../../dist/esm/core/util.js";
 import { genDir, generatedTypes } from "../../scripts/openapi.mjs";
@@ -123,6 +126,58 @@ describe("http", () => {
     await client().jobs.waitFor("j", { waitSeconds: 7, onUpdate: () => undefined });
     assert.equal(seen[1].q, "?wait=7");
   });
+});
+
+test("waitFor retries 5xx and dropped connections with capped backoff; every answer resets the count", async () => {
+  let n = 0;
+  handler = (req, res) => {
+    n++;
+    // 1-3 fail, 4 answers "processing", 5-7 fail (one of them a dropped connection), 8 answers "completed"
+    if (n === 4 || n === 8) {
+      res.writeHead(200, { "content-type": "application/json", etag: `"v${n}"` });
+      return res.end(JSON.stringify({ job_id: "j", status: n === 8 ? "completed" : "processing" }));
+    }
+    if (n === 6) return req.socket.destroy();
+    res.writeHead(503, { "content-type": "application/problem+json" });
+    res.end('{"code":"unavailable","status":503}');
+  };
+  const c = client();
+  c.http.random = () => 0;
+  const failures = [];
+  const job = await c.jobs.waitFor("j", { waitSeconds: 1, maxBackoffMs: 400, onRetry: (e, f) => failures.push([e.name, f]) });
+  assert.equal(job.status, "completed");
+  assert.deepEqual(failures.map(([, f]) => f), [1, 2, 3, 1, 2, 3]);
+  assert.ok(failures.some(([name]) => name === "NetworkError") && failures.some(([name]) => name === "ServerError"), JSON.stringify(failures));
+  // until the signal aborts
+  n = 0;
+  handler = (req, res) => (n++, res.writeHead(502), res.end());
+  const abort = new AbortController();
+  setTimeout(() => abort.abort(), 1500);
+  await assert.rejects(c.jobs.waitFor("j", { signal: abort.signal, maxBackoffMs: 200 }), AbortError);
+  assert.ok(n >= 4, `kept trying: ${n}`);
+});
+
+test("netInfoNetwork: offline only when NetInfo is sure; settableNetwork tells its listeners", () => {
+  let emit;
+  const net = netInfoNetwork({ addEventListener: (cb) => ((emit = cb), () => (emit = undefined)) });
+  const seen = [];
+  net.subscribe((online) => seen.push(online));
+  assert.equal(net.isOnline(), true);
+  emit({ isConnected: false });
+  emit({ isConnected: true, isInternetReachable: null });
+  emit({ isConnected: true, isInternetReachable: false });
+  assert.deepEqual(seen, [false, true, false]);
+  net.dispose();
+  assert.equal(emit, undefined);
+  assert.equal(browserNetwork.isOnline(), true, "Node: always online");
+});
+
+test("the bearer token goes only to baseUrl's origin", async () => {
+  const c = client();
+  assert.deepEqual(await c.http.authHeaders(`${base}/api/uploads/x`), { Authorization: "Bearer t" });
+  assert.deepEqual(await c.http.authHeaders("http://elsewhere.example/api/uploads/x"), {});
+  assert.equal(originOf("HTTPS://Example.com:443/a?b"), "https://example.com");
+  assert.equal(originOf("/api/jobs"), undefined);
 });
 
 test("backoff has jitter and a cap; Retry-After reads seconds and dates", () => {
