@@ -103,6 +103,10 @@ class WebhookSender:
             with self.engine.begin() as conn:
                 self.outbox.finish(conn, row, State.SKIPPED, error_code="endpoint_disabled")
             return
+        if not self.store.may_receive(hook):
+            with self.engine.begin() as conn:
+                self.outbox.finish(conn, row, State.SKIPPED, error_code="owner_not_admin")
+            return
         body = json.dumps(row.payload, separators=(",", ":")).encode()
         ts = int(self.clock())
         headers = {
