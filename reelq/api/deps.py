@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
+from reelq.auth.resolve import resolve_token
 from reelq.auth.tokens import User
 from reelq.errors import Unauthorized
 from reelq.runtime import Runtime
@@ -25,8 +25,7 @@ async def current_user(request: Request) -> User:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("send 'Authorization: Bearer <token>' (create one with `reelq users create NAME`)")
-    users = runtime_of(request).users
-    user = users.cached(token) or await run_in_threadpool(users.authenticate, token)
+    user = await resolve_token(runtime_of(request).users, token)
     if user is None:
         raise Unauthorized("the token is not valid or has been revoked")
     request.state.user = user

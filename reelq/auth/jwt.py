@@ -24,13 +24,13 @@ import httpx
 import jwt
 from jwt import PyJWK
 
+from reelq.auth.algorithms import MAX_TOKEN_CHARS
 from reelq.auth.jwks import KeySource, check_url
 from reelq.config import check_algorithms
 from reelq.errors import Unauthorized
 
 log = logging.getLogger("reelq.auth")
 
-MAX_TOKEN_CHARS = 16_384
 # C0/C1 control characters and lone surrogates: no database stores them the same way (PostgreSQL refuses NUL)
 _UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 

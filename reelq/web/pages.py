@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from reelq.errors import BadRequest, JobNotFound
+from reelq.auth.resolve import MAX_TOKEN_CHARS, resolve_token
+from reelq.errors import BadRequest, JobNotFound, Unauthorized
 from reelq.ids import is_id
 from reelq.jobs.states import JobStatus
 from reelq.runtime import Runtime
@@ -95,11 +96,14 @@ async def sign_in_page(request: Request) -> Response:
 
 @router.post("/sign-in")
 async def sign_in(
-    request: Request, rt: RuntimeDep, token: Annotated[str, Form(max_length=300)] = ""
+    request: Request, rt: RuntimeDep, token: Annotated[str, Form(max_length=MAX_TOKEN_CHARS)] = ""
 ) -> Response:
     same_origin(request)
     token = token.strip()
-    user = await run_in_threadpool(rt.users.authenticate, token) if token else None
+    try:
+        user = await resolve_token(rt.users, token)
+    except Unauthorized:  # a login token that is expired, for another audience …
+        user = None
     if user is None:
         return render(
             "sign_in.html",

@@ -13,11 +13,12 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from reelq.auth.resolve import resolve_token
 from reelq.auth.tokens import User
+from reelq.errors import Unauthorized
 from reelq.runtime import Runtime
 
 COOKIE = "reelq_session"
@@ -77,7 +78,10 @@ async def load_session(request: Request, admins: frozenset[str]) -> Session:
     if not token:
         raise SignInRequired
     rt: Runtime = request.app.state.runtime
-    user = rt.users.cached(token) or await run_in_threadpool(rt.users.authenticate, token)
+    try:
+        user = await resolve_token(rt.users, token)
+    except Unauthorized:  # an expired login token: sign in again
+        raise SignInRequired from None
     if user is None:
         raise SignInRequired
     # An admin flag on the user (when the user store has one) or a name in REELQ_CONSOLE_ADMINS.
