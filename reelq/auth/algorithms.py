@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from reelq.config import ASYMMETRIC, check_algorithms
 
-__all__ = ["ASYMMETRIC", "MAX_TOKEN_CHARS", "check_algorithms", "looks_like_jwt", "verifier_of"]
-
-MAX_TOKEN_CHARS = 16_384  # the longest bearer token accepted (login tokens with many claims included)
+__all__ = ["ASYMMETRIC", "check_algorithms", "looks_like_jwt", "verifier_of"]
 
 if TYPE_CHECKING:
     from reelq.auth.jwt import JwtVerifier

@@ -24,9 +24,8 @@ import httpx
 import jwt
 from jwt import PyJWK
 
-from reelq.auth.algorithms import MAX_TOKEN_CHARS
 from reelq.auth.jwks import KeySource, check_url
-from reelq.config import check_algorithms
+from reelq.config import MAX_TOKEN_CHARS, check_algorithms
 from reelq.errors import Unauthorized
 
 log = logging.getLogger("reelq.auth")

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import anyio.to_thread
 
-from reelq.auth.algorithms import MAX_TOKEN_CHARS
-from reelq.auth.tokens import User, UserStore
+from reelq.auth.tokens import MAX_TOKEN_CHARS, User, UserStore
 
 __all__ = ["MAX_TOKEN_CHARS", "resolve_token"]
 

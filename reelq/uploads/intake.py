@@ -21,7 +21,7 @@ from reelq.errors import BadRequest, InsufficientStorage
 from reelq.files import Layout, StoredFile
 from reelq.jobs.models import Job
 from reelq.jobs.service import JobService
-from reelq.notify.devices import validate_push_token
+from reelq.notify.push.devices import validate_push_token
 
 log = logging.getLogger("reelq.uploads")
 

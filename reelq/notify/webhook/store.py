@@ -24,7 +24,7 @@ from sqlalchemy import (
 from reelq.db.schema import users, webhooks
 from reelq.errors import BadRequest, NotFound
 from reelq.ids import new_id
-from reelq.notify.addresses import (
+from reelq.notify.webhook.addresses import (
     InvalidWebhookURL,
     IPAddress,
     Resolver,
@@ -35,7 +35,7 @@ from reelq.notify.addresses import (
     pin,
     system_resolver,
 )
-from reelq.notify.signing import SECRET_PREFIX, TOLERANCE_SECONDS, new_secret, sign, verify
+from reelq.notify.webhook.signing import SECRET_PREFIX, TOLERANCE_SECONDS, new_secret, sign, verify
 from reelq.timeutil import now as _now
 from reelq.timeutil import rfc3339
 

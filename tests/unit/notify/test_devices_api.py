@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from reelq.app import create_app
 from reelq.config import Settings
-from reelq.notify.devices import is_expo_push_token
+from reelq.notify.push.devices import is_expo_push_token
 from reelq.runtime import Runtime
 
 
