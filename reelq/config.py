@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 GiB = 1024**3
 
 # Login-token algorithms that may be configured (see reelq/auth/algorithms.py): asymmetric only.
+MAX_TOKEN_CHARS = 16_384  # the longest bearer token accepted (login tokens with many claims included)
 ASYMMETRIC = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )

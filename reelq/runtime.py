@@ -96,6 +96,7 @@ class Runtime:
             default_analyzer=settings.analyzer,
             extra_analyzers=settings.analyzers,
             disk_reserve_bytes=settings.disk_reserve_bytes,
+            check_device=notifier.devices.check_available,
         )
         rt.tus = build_tus(settings, engine, layout, rt.intake)
         rt.status_reader = make_status_reader(settings.resolved_database_url)

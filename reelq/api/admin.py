@@ -17,7 +17,7 @@ from reelq.auth.tokens import User
 from reelq.errors import JobNotFound, NotFound, Unavailable
 from reelq.http.deps import current_caller, runtime_of
 from reelq.ids import is_id
-from reelq.notify.webhooks import WebhookStore, webhook_out
+from reelq.notify.webhook.store import WebhookStore, webhook_out
 from reelq.runtime import Runtime
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from reelq.api.schemas import PROBLEMS, Problem
 from reelq.auth.tokens import User
 from reelq.http.deps import current_user, runtime
-from reelq.notify.devices import device_out
+from reelq.notify.push.devices import device_out
 from reelq.notify.service import Notifier
 from reelq.runtime import Runtime
 

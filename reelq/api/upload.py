@@ -102,7 +102,7 @@ async def upload(
             dest_dir=rt.layout.incoming,
             max_file_bytes=settings.max_upload_bytes,
             idle_seconds=settings.upload_idle_seconds,
-            on_file_start=rt.intake.prepare,
+            on_file_start=lambda fields: rt.intake.prepare(fields, user.id),
         )
     finally:
         active[user.id] -= 1

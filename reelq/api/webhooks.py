@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from reelq.api.devices import NotifierDep, UserDep
 from reelq.api.schemas import PROBLEMS, Problem
 from reelq.errors import NotFound
-from reelq.notify.webhooks import webhook_out
+from reelq.notify.webhook.store import webhook_out
 
 router = APIRouter(prefix="/api", tags=["notifications"], responses=PROBLEMS)
 

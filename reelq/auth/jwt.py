@@ -4,51 +4,34 @@ Why this shape:
 - Only asymmetric algorithms are accepted (``none`` and HS* never): the verifying key is public, so a
   token "signed" with it under HS256 must fail. PyJWT binds each JWK to one algorithm, and the token's
   ``alg`` must match it.
-- The key set is fetched from the issuer's discovery document (or a configured JWKS URL), cached for
-  ``REELQ_AUTH_JWKS_CACHE_SECONDS``, fetched again at most once per ``REELQ_AUTH_JWKS_REFRESH_SECONDS``
-  when a token names an unknown ``kid`` (key rotation), and the last good set keeps serving while the
-  endpoint is down: a dead identity provider must not log out users whose keys are known.
+- The keys come from :class:`reelq.auth.jwks.KeySource` (one fetch in flight, back-off after a failure, the
+  last good set served while the provider is down).
+- A user is keyed by (issuer, subject). The issuer is the configured one, never the token's own ``iss``:
+  with only a JWKS URL configured, the URL stands for the issuer, so a key set shared by many tenants
+  cannot let a token choose its account by naming another ``iss``.
 - Verification results are cached per token by :class:`reelq.auth.tokens.UserStore`, so a status poll
   does not pay for an RSA/ECDSA check.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import threading
-import time
+import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 import jwt
-from jwt import PyJWK, PyJWKClient, PyJWKSet
-from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError
+from jwt import PyJWK
 
-from reelq.config import check_algorithms
-from reelq.errors import Unauthorized, Unavailable
+from reelq.auth.jwks import KeySource, check_url
+from reelq.config import MAX_TOKEN_CHARS, check_algorithms
+from reelq.errors import Unauthorized
 
 log = logging.getLogger("reelq.auth")
 
-MAX_TOKEN_CHARS = 16_384
-DISCOVERY_RETRY_SECONDS = 10.0
-
-
-def _check_url(url: str, what: str) -> str:
-    """https, or http to a loopback address (a local test issuer); keys over plain http are spoofable."""
-    parsed = urlparse(url)
-    if parsed.scheme == "https" and parsed.hostname:
-        return url
-    if parsed.scheme == "http" and parsed.hostname:
-        host = parsed.hostname
-        try:
-            if host == "localhost" or ipaddress.ip_address(host).is_loopback:
-                return url
-        except ValueError:
-            pass
-    raise ValueError(f"{what} must be an https:// URL (http:// only for localhost)")
+# C0/C1 control characters and lone surrogates: no database stores them the same way (PostgreSQL refuses NUL)
+_UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -90,80 +73,24 @@ class Identity:
     expires_at: float
 
 
-class _KeySet(PyJWKClient):
-    """PyJWKClient that serves the last good key set while the endpoint is unreachable."""
-
-    def __init__(self, uri: str, config: JwtConfig) -> None:
-        super().__init__(
-            uri,
-            cache_keys=False,
-            cache_jwk_set=True,
-            lifespan=config.jwks_cache_seconds,
-            timeout=config.timeout,
-            cooldown_duration=config.jwks_refresh_seconds,
-            headers={"User-Agent": "reelq"},
-        )
-        self.fetches = 0
-        self._last_good: PyJWKSet | None = None
-
-    def fetch_data(self) -> Any:
-        self.fetches += 1
-        return super().fetch_data()
-
-    def get_jwk_set(self, refresh: bool = False) -> PyJWKSet:
-        try:
-            keys = super().get_jwk_set(refresh)
-        except PyJWKClientConnectionError:
-            if self._last_good is None:
-                raise
-            log.warning("auth.jwks_unreachable", extra={"url": self.uri})
-            if self.jwk_set_cache is not None:  # next attempt after another cache period, not per request
-                self.jwk_set_cache.put(self._last_good)
-            return self._last_good
-        self._last_good = keys
-        return keys
-
-
 class JwtVerifier:
     """Verifies tokens of one identity provider. Thread-safe; network I/O only on a key-set miss."""
 
-    def __init__(self, config: JwtConfig) -> None:
+    def __init__(self, config: JwtConfig, http: httpx.Client | None = None) -> None:
         self.config = config
         if config.issuer:
-            _check_url(config.issuer, "REELQ_AUTH_ISSUER")
+            check_url(config.issuer, "REELQ_AUTH_ISSUER")
         if config.jwks_url:
-            _check_url(config.jwks_url, "REELQ_AUTH_JWKS_URL")
-        self._keys: _KeySet | None = _KeySet(config.jwks_url, config) if config.jwks_url else None
-        self._lock = threading.Lock()
-        self._discovery_failed_at = 0.0
-
-    @property
-    def keys(self) -> _KeySet:
-        """The key set client, discovering the JWKS URL from the issuer on first use."""
-        if self._keys is not None:
-            return self._keys
-        with self._lock:
-            if self._keys is None:
-                if time.monotonic() - self._discovery_failed_at < DISCOVERY_RETRY_SECONDS:
-                    raise _unavailable()
-                try:
-                    self._keys = _KeySet(self._discover(), self.config)
-                except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
-                    self._discovery_failed_at = time.monotonic()
-                    log.warning("auth.discovery_failed", extra={"error": str(exc)[:200]})
-                    raise _unavailable() from exc
-            return self._keys
-
-    def _discover(self) -> str:
-        issuer = self.config.issuer
-        assert issuer is not None
-        url = issuer.rstrip("/") + "/.well-known/openid-configuration"
-        resp = httpx.get(url, timeout=self.config.timeout, follow_redirects=False)
-        resp.raise_for_status()
-        doc = resp.json()
-        if str(doc["issuer"]).rstrip("/") != issuer.rstrip("/"):
-            raise ValueError("the discovery document names another issuer")
-        return _check_url(str(doc["jwks_uri"]), "jwks_uri")
+            check_url(config.jwks_url, "REELQ_AUTH_JWKS_URL")
+        self.keys = KeySource(config, http)
+        if not config.issuer and not config.audience:
+            log.warning(
+                "auth.tokens_not_narrowed",
+                extra={
+                    "hint": "with only REELQ_AUTH_JWKS_URL set, any token signed by that key set is "
+                    "accepted; set REELQ_AUTH_ISSUER or REELQ_AUTH_AUDIENCE"
+                },
+            )
 
     def verify(self, token: str) -> Identity:
         """The identity of a valid token; :class:`Unauthorized` (401) with a specific ``code`` otherwise."""
@@ -179,24 +106,16 @@ class JwtVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise Unauthorized("the token names no signing key (kid)", code="invalid_token")
-        key = self._key(kid)
+        key = self.keys.key(kid)
         claims = self._decode(token, key)
         subject = claims.get(self.config.user_claim)
-        if not isinstance(subject, str) or not subject or len(subject) > 255:
+        if not isinstance(subject, str) or not subject or len(subject) > 255 or _UNSAFE_CHARS.search(subject):
             raise Unauthorized(
                 f"the token has no usable {self.config.user_claim!r} claim", code="invalid_token"
             )
-        issuer = self.config.issuer or str(claims.get("iss") or self.config.jwks_url)
+        issuer = self.config.issuer or self.config.jwks_url
+        assert issuer is not None  # JwtConfig.of needs one of the two
         return Identity(issuer[:500], subject, float(claims["exp"]))
-
-    def _key(self, kid: str) -> PyJWK:
-        keys = self.keys
-        try:
-            return keys.get_signing_key(kid)
-        except PyJWKClientConnectionError as exc:
-            raise _unavailable() from exc
-        except PyJWKClientError as exc:  # also covers a key set without usable keys
-            raise Unauthorized("the token's signing key is not known", code="unknown_key") from exc
 
     def _decode(self, token: str, key: PyJWK) -> dict[str, Any]:
         c = self.config
@@ -221,10 +140,3 @@ class JwtVerifier:
         except jwt.InvalidTokenError as exc:  # bad signature, malformed claims, missing exp …
             raise Unauthorized("the token is not valid", code="invalid_token") from exc
         return claims
-
-
-def _unavailable() -> Unavailable:
-    return Unavailable(
-        "the identity provider's keys cannot be fetched; try again shortly",
-        code="identity_provider_unavailable",
-    )

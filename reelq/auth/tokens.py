@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from reelq.auth.algorithms import looks_like_jwt
 from reelq.cache import TTLCache
+from reelq.config import MAX_TOKEN_CHARS
 from reelq.db.engine import reader
 from reelq.db.schema import api_tokens, users
 from reelq.errors import BadRequest, Conflict, NotFound
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from reelq.auth.jwt import Identity, JwtVerifier
 
 TOKEN_PREFIX = "rq_"
+__all__ = ["MAX_TOKEN_CHARS", "TOKEN_PREFIX", "User", "UserStore", "hash_token"]
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Literal
 
-from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
+from reelq.auth.resolve import resolve_token
 from reelq.auth.tokens import User
 from reelq.config import Settings
+from reelq.errors import ReelqError
 from reelq.runtime import Runtime
 
 COOKIE = "reelq_session"
@@ -65,8 +66,15 @@ def token_of(scope: Scope, via: Face) -> str | None:
 
 
 async def user_of(rt: Runtime, token: str) -> User | None:
-    """The user of a token: from the auth cache, else checked in a worker thread."""
-    return rt.users.cached(token) or await run_in_threadpool(rt.users.authenticate, token)
+    """The user of a token (``reelq.auth.resolve``, the one way a token becomes a user), or None."""
+    return await resolve_token(rt.users, token)
+
+
+def refusal(scope: Scope) -> ReelqError | None:
+    """Why the last :func:`resolve` of this request found no caller, when it was more than "no token"
+    (an expired login token, the identity provider out of reach …)."""
+    error = scope.get("state", {}).get("caller_refusal")
+    return error if isinstance(error, ReelqError) else None
 
 
 async def resolve(scope: Scope, rt: Runtime, via: Face) -> Caller | None:
@@ -75,10 +83,16 @@ async def resolve(scope: Scope, rt: Runtime, via: Face) -> Caller | None:
     known = state.get("caller")
     if isinstance(known, Caller) and known.via == via:
         return known
+    if refusal(scope) is not None:  # already refused in this request: not checked twice
+        return None
     token = token_of(scope, via)
     if token is None:
         return None
-    user = await user_of(rt, token)
+    try:
+        user = await user_of(rt, token)
+    except ReelqError as exc:  # a login token that failed verification, or the keys out of reach
+        state["caller_refusal"] = exc
+        return None
     if user is None:
         return None
     caller = Caller(user, token, via, is_admin(user, rt.settings))

@@ -7,7 +7,7 @@ from fastapi import Request
 
 from reelq.auth.tokens import User
 from reelq.errors import Unauthorized
-from reelq.http.caller import Caller, bearer_token, resolve
+from reelq.http.caller import Caller, bearer_token, refusal, resolve
 from reelq.runtime import Runtime
 
 
@@ -26,6 +26,9 @@ async def current_caller(request: Request) -> Caller:
         raise Unauthorized("send 'Authorization: Bearer <token>' (create one with `reelq users create NAME`)")
     caller = await resolve(request.scope, runtime_of(request), "bearer")
     if caller is None:
+        error = refusal(request.scope)
+        if error is not None:
+            raise error
         raise Unauthorized("the token is not valid or has been revoked")
     return caller
 

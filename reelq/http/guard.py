@@ -26,8 +26,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reelq.http.caller import Face, resolve
-from reelq.http.errors import problem
+from reelq.http.caller import Face, refusal, resolve
+from reelq.http.errors import problem, status_for
 from reelq.runtime import Runtime
 
 SIGN_IN_PATH = "/console/sign-in"
@@ -91,6 +91,10 @@ class BodyGuard:
         rule = rule_for(scope["path"], scope["method"], rt)
         path = scope["path"]
         if rule.face is not None and await resolve(scope, rt, rule.face) is None:
+            error = refusal(scope)
+            if error is not None:  # an expired login token, the identity provider out of reach …
+                await _answer(send, path, status_for(error), error.code, error.detail)
+                return
             what = "a valid 'Authorization: Bearer <token>'" if rule.face == "bearer" else "a session"
             await _answer(send, path, 401, "unauthorized", f"this request needs {what} before its body")
             return

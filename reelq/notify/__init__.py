@@ -1,1 +1,1 @@
-"""Notifications: devices, the outbox, the Expo push client, receipts and webhooks."""
+"""Notifications: the outbox, the channel protocol, the shared claim loop; a folder per channel."""

@@ -1,43 +1,21 @@
-"""What a notification channel is (Expo push, webhooks, and any later one) and the claim loop they share.
+"""The claim loop every channel shares (the channel itself is ``protocol.py``).
 
-The outbox asks every channel for the targets and the payload of a finished job inside the job's
-transaction; the notifier asks every channel to deliver what is due. The loop that claims rows under a
-lease, hands them to the channel and makes sure an unexpected error never leaves a batch stuck in
-``sending`` lives here once, so a new channel gets that safety without writing it again.
+The loop that claims rows under a lease, hands them to the channel and makes sure an unexpected error
+never leaves a batch stuck in ``sending`` lives here once, so a new channel gets that safety without
+writing it again.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import Engine
 
-from reelq.jobs.models import Job
 from reelq.notify.outbox import Notification, Outbox
 from reelq.notify.retry import backoff
 
 log = logging.getLogger("reelq.notify")
-
-
-class Channel(Protocol):
-    name: str
-
-    def targets_query(self) -> Select[tuple[str]]:
-        """The ids of a user's active targets, for the user bound as ``b_user``.
-
-        The outbox reads every channel's targets in one query, inside the job's terminal transaction.
-        """
-        ...
-
-    def payload(self, job: Job, event: str) -> dict[str, Any]:
-        """What is stored in the outbox row and later sent to every target."""
-        ...
-
-    def deliver_due(self, max_rows: int | None = None) -> int:
-        """Send what is due; returns how many rows were handled."""
-        ...
 
 
 def drain(

@@ -23,18 +23,14 @@ from reelq.db.schema import notifications as n
 from reelq.ids import new_id
 from reelq.jobs.models import Job
 from reelq.logs import event
-from reelq.notify.job_user import job_user
 from reelq.notify.payload import event_name
 from reelq.timeutil import now as _now
 from reelq.timeutil import rfc3339
 
 if TYPE_CHECKING:
-    from reelq.notify.channels import Channel
+    from reelq.notify.protocol import Channel
 
 log = logging.getLogger("reelq.notify")
-
-PUSH = "push"
-WEBHOOK = "webhook"
 
 
 class State(StrEnum):
@@ -112,10 +108,7 @@ class Outbox:
             targets = by_channel.get(channel.name)
             if not targets:
                 continue
-            body = channel.payload(job, name)
-            if channel.name == WEBHOOK:  # every webhook payload names the job's user
-                body["data"]["user"] = job_user(conn, job.user_id)
-            payload = json.dumps(body)
+            payload = json.dumps(channel.payload(conn, job, name))
             for target_id in targets:
                 rows.append(
                     {

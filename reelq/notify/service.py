@@ -15,15 +15,15 @@ from sqlalchemy import Engine
 from reelq.config import Settings
 from reelq.jobs.models import Job
 from reelq.logs import event
-from reelq.notify.channels import Channel
-from reelq.notify.devices import DeviceStore
-from reelq.notify.expo import ExpoClient
 from reelq.notify.outbox import Outbox
-from reelq.notify.receipts import ReceiptChecker
-from reelq.notify.sender import PushConfig, PushSender
-from reelq.notify.throttle import SlidingWindow
-from reelq.notify.webhook_sender import WebhookConfig, WebhookSender, webhook_client
-from reelq.notify.webhooks import WebhookStore
+from reelq.notify.protocol import Channel
+from reelq.notify.push.channel import PushConfig, PushSender
+from reelq.notify.push.devices import DeviceStore
+from reelq.notify.push.expo import ExpoClient
+from reelq.notify.push.receipts import ReceiptChecker
+from reelq.notify.push.throttle import SlidingWindow
+from reelq.notify.webhook.channel import WebhookConfig, WebhookSender, webhook_client
+from reelq.notify.webhook.store import WebhookStore
 
 log = logging.getLogger("reelq.notify")
 

@@ -2,10 +2,13 @@
 
 Keys are generated here with ``cryptography``; tokens are signed with PyJWT. The server can rotate keys,
 go down and come back, and counts JWKS fetches, so tests can show what the verifier fetched and when.
+Its JWKS endpoint can also misbehave while the server stays up: ``jwks_mode = "hang"`` holds each request
+open (until :meth:`stop` or ``jwks_mode`` changes back), ``"refuse"`` answers 503 at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -25,6 +28,8 @@ class LocalIssuer:
         self.keys: dict[str, tuple[str, Any]] = {}  # kid → (alg, private key)
         self.published: list[str] = []  # kids in the JWKS
         self.jwks_fetches = 0
+        self.jwks_mode = "ok"  # "ok", "hang" or "refuse"
+        self._released = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
 
@@ -86,6 +91,7 @@ class LocalIssuer:
 
     def start(self) -> LocalIssuer:
         owner = self
+        self._released.clear()
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -97,6 +103,12 @@ class LocalIssuer:
                     }
                 elif self.path == "/jwks.json":
                     owner.jwks_fetches += 1
+                    while owner.jwks_mode == "hang" and not owner._released.wait(0.05):
+                        pass
+                    if owner.jwks_mode != "ok":
+                        with contextlib.suppress(OSError):  # the client may have given up waiting
+                            self.send_error(503)
+                        return
                     body = owner.jwks()
                 else:
                     self.send_error(404)
@@ -119,6 +131,7 @@ class LocalIssuer:
 
     def stop(self) -> None:
         """Take the server down (connections are refused until :meth:`start` on the same port)."""
+        self._released.set()  # hanging requests end
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

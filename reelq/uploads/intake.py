@@ -21,7 +21,7 @@ from reelq.errors import BadRequest, InsufficientStorage
 from reelq.files import Layout, StoredFile
 from reelq.jobs.models import Job
 from reelq.jobs.service import JobService
-from reelq.notify.devices import validate_push_token
+from reelq.notify.push.devices import validate_push_token
 
 log = logging.getLogger("reelq.uploads")
 
@@ -98,22 +98,27 @@ class Intake:
         default_analyzer: str,
         extra_analyzers: Iterable[str] = (),
         disk_reserve_bytes: int = 0,
+        check_device: Callable[[str, str], object] | None = None,
     ) -> None:
         self.service = service
+        self.check_device = check_device  # (user id, push token) → 409 when another user owns the token
         self.layout = layout
         self.register_device = register_device
         self.default_analyzer = default_analyzer
         self.extra_analyzers = tuple(extra_analyzers)
         self.disk_reserve_bytes = disk_reserve_bytes
 
-    def prepare(self, fields: Mapping[str, str]) -> UploadRequest:
-        """Check the upload's fields (400 with a stable code); pure, so it may run before any byte."""
+    def prepare(self, fields: Mapping[str, str], user_id: str | None = None) -> UploadRequest:
+        """Check the upload's fields (400 with a stable code) before any byte; with ``user_id``, also that
+        no other user owns the push token (409 ``push_token_in_use``, for multipart and tus alike)."""
         analyzer = validate_request(
             fields.get("analyzer"), default=self.default_analyzer, extra=self.extra_analyzers
         )
         metadata = parse_metadata(fields.get("metadata"))
         raw_token = fields.get("push_token")
         push_token = validate_push_token(raw_token) if raw_token else None
+        if push_token is not None and user_id is not None and self.check_device is not None:
+            self.check_device(user_id, push_token)
         return UploadRequest(analyzer, metadata, push_token)
 
     def check_space(self, incoming_bytes: int) -> None:

@@ -126,7 +126,7 @@ class TusUploads:
             raise BadRequest("an empty file is not a video", code="empty_file")
         raw_meta = headers.get("upload-metadata", "")
         meta = parse_upload_metadata(raw_meta)
-        self.intake.prepare(meta)  # the same checks as multipart, before any byte
+        await asyncio.to_thread(self.intake.prepare, meta, user_id)  # as multipart, before any byte
         content_length = _content_length(headers)
         with_body = bool(content_length) or "transfer-encoding" in headers
         checksum: Checksum | None = None

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from reelq.auth.jwt import MAX_TOKEN_CHARS
-from reelq.errors import BadRequest, JobNotFound, UnsupportedMedia
+from reelq.auth.resolve import MAX_TOKEN_CHARS
+from reelq.errors import BadRequest, JobNotFound, Unauthorized, UnsupportedMedia
 from reelq.http.caller import user_of
 from reelq.ids import is_id
 from reelq.jobs.states import JobStatus
@@ -104,8 +104,11 @@ async def sign_in(request: Request, rt: RuntimeDep) -> Response:
         raise BadRequest("the sign-in form was not understood") from exc
     token = (fields.get("token") or [""])[0].strip()
     if len(token) > MAX_TOKEN_CHARS:
-        token = ""
-    user = await user_of(rt, token) if token else None
+        raise BadRequest("the sign-in form was not understood")
+    try:
+        user = await user_of(rt, token) if token else None
+    except Unauthorized:  # a login token that is expired, for another audience …
+        user = None
     if user is None:
         return render(
             "sign_in.html",

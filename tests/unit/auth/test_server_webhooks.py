@@ -124,3 +124,35 @@ def test_server_wide_webhook_gets_every_users_events_with_the_user(
         assert c.get("/api/admin/webhooks", headers=plain).status_code == 404
         assert c.delete(f"/api/admin/webhooks/{hook_id}", headers=admin).status_code == 204
         assert c.get("/api/admin/webhooks", headers=admin).json()["webhooks"] == []
+
+
+@pytest.mark.parametrize("change", [{"admin": False}, {"disabled": True}])
+def test_a_demoted_or_disabled_admins_server_wide_webhook_gets_nothing(
+    tmp_path: Path, receiver: Receiver, change: dict[str, bool]
+) -> None:
+    settings = fast_settings(tmp_path / "data", embedded_worker=False, webhook_allow_private=True)
+    with TestClient(create_app(settings)) as c:
+        rt: Runtime = c.app.state.runtime  # type: ignore[attr-defined]
+        ops, ops_token = rt.users.create("ops", admin=True)
+        _, root_token = rt.users.create("root", admin=True)
+        r = c.post("/api/admin/webhooks", headers=bearer(ops_token), json={"url": receiver.url})
+        assert r.status_code == 201, r.text
+        victim, _ = rt.users.create("victim")
+        assert rt.notifier is not None
+
+        queued = finish(rt, victim.id)  # its row is written while ops is still an admin, sent after
+        r = c.patch(f"/api/admin/users/{ops.id}", headers=bearer(root_token), json=change)
+        assert r.status_code == 200, r.text
+        finish(rt, victim.id)
+        rt.notifier.send_pending()
+        assert receiver.got == []
+        states = {(n["state"], n["error"]["code"]) for n in rt.notifier.outbox.history(queued)}
+        assert states == {("skipped", "owner_not_admin")}
+        # the other admins still see the hook and can remove it
+        assert [h["id"] for h in c.get("/api/admin/webhooks", headers=bearer(root_token)).json()["webhooks"]]
+
+        back = {"admin": True} if "admin" in change else {"disabled": False}
+        assert c.patch(f"/api/admin/users/{ops.id}", headers=bearer(root_token), json=back).status_code == 200
+        job_id = finish(rt, victim.id)
+        rt.notifier.send_pending()
+        assert [e["data"]["job_id"] for e in receiver.got] == [job_id]  # an admin again: events resume

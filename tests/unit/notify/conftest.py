@@ -12,7 +12,7 @@ from reelq.config import Settings
 from reelq.ids import new_id
 from reelq.jobs.models import Job, JobError
 from reelq.jobs.states import JobStatus
-from reelq.notify.expo import ExpoClient
+from reelq.notify.push.expo import ExpoClient
 from reelq.runtime import Runtime
 from reelq.testing.fake_expo import FakeExpo
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from reelq.app import create_app
 from reelq.config import Settings
-from reelq.notify.devices import is_expo_push_token
+from reelq.notify.push.devices import is_expo_push_token
 from reelq.runtime import Runtime
 
 
@@ -148,7 +148,7 @@ def test_another_user_cannot_take_over_a_registered_push_token(api: TestClient, 
     assert api.get("/api/devices", headers=a).json()["devices"] == []
 
 
-def test_a_tus_upload_naming_another_users_token_completes_without_taking_it(
+def test_a_tus_upload_naming_another_users_token_is_refused_like_multipart(
     api: TestClient, clip: Path
 ) -> None:
     a, b = login(api, "tusowner"), login(api, "tusother")
@@ -156,14 +156,29 @@ def test_a_tus_upload_naming_another_users_token_completes_without_taking_it(
     mine = api.post("/api/devices", json={"push_token": token}, headers=a).json()
     data = clip.read_bytes()
     tus = {"Tus-Resumable": "1.0.0"}
-    encoded = ",".join(
-        f"{k} {base64.b64encode(v.encode()).decode()}"
-        for k, v in {"filename": "c.mp4", "push_token": token}.items()
-    )
+
+    def metadata(push_token: str) -> str:
+        fields = {"filename": "c.mp4", "push_token": push_token}
+        return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in fields.items())
+
+    # At creation, before any byte: the same 409 as POST /api/upload, and A keeps the device.
     r = api.post(
-        "/api/uploads/", headers={**b, **tus, "Upload-Length": str(len(data)), "Upload-Metadata": encoded}
+        "/api/uploads/",
+        headers={**b, **tus, "Upload-Length": str(len(data)), "Upload-Metadata": metadata(token)},
+    )
+    assert r.status_code == 409 and r.json()["code"] == "push_token_in_use", r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert api.get("/api/devices", headers=a).json()["devices"] == [mine]
+
+    # A token taken by another user between creation and the last byte: the upload still completes
+    # (every byte is in), and the device stays with its owner.
+    late = "ExponentPushToken[taken-during-the-upload]"
+    r = api.post(
+        "/api/uploads/",
+        headers={**b, **tus, "Upload-Length": str(len(data)), "Upload-Metadata": metadata(late)},
     )
     assert r.status_code == 201, r.text
+    theirs = api.post("/api/devices", json={"push_token": late}, headers=a).json()
     r = api.patch(
         r.headers["location"],
         headers={**b, **tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
@@ -171,4 +186,4 @@ def test_a_tus_upload_naming_another_users_token_completes_without_taking_it(
     )
     assert r.status_code == 204 and r.headers["upload-job-id"]
     assert api.get("/api/devices", headers=b).json()["devices"] == []
-    assert api.get("/api/devices", headers=a).json()["devices"] == [mine]
+    assert api.get("/api/devices", headers=a).json()["devices"] == [mine, theirs]

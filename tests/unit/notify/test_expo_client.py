@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reelq.notify.expo import ExpoClient, ExpoRequestError, ExpoUnavailable, chunk_messages
+from reelq.notify.push.expo import ExpoClient, ExpoRequestError, ExpoUnavailable, chunk_messages
 from reelq.testing.expo_shapes import HTML_502
 from reelq.testing.fake_expo import FakeExpo
 

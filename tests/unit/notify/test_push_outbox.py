@@ -11,8 +11,8 @@ from reelq.db.schema import devices, notifications
 from reelq.ids import new_id
 from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
+from reelq.notify.push.throttle import SlidingWindow
 from reelq.notify.service import Notifier
-from reelq.notify.throttle import SlidingWindow
 from reelq.runtime import Runtime
 from reelq.testing.fake_expo import FakeExpo
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reelq.notify.throttle import SlidingWindow
+from reelq.notify.push.throttle import SlidingWindow
 
 
 class FakeTime:

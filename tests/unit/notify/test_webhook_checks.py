@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from reelq.notify.addresses import is_public
-from reelq.notify.webhooks import new_secret, sign, verify
+from reelq.notify.webhook.addresses import is_public
+from reelq.notify.webhook.store import new_secret, sign, verify
 
 
 @pytest.mark.parametrize(

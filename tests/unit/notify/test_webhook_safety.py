@@ -26,9 +26,9 @@ from reelq.config import Settings
 from reelq.db.schema import notifications, webhooks
 from reelq.ids import new_id
 from reelq.jobs.models import Job
-from reelq.notify.addresses import is_public
 from reelq.notify.service import Notifier
-from reelq.notify.webhooks import new_secret
+from reelq.notify.webhook.addresses import is_public
+from reelq.notify.webhook.store import new_secret
 from reelq.runtime import Runtime
 
 Finish = Callable[..., Job]

@@ -20,7 +20,7 @@ from reelq.app import create_app
 from reelq.config import Settings
 from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
-from reelq.notify.webhooks import verify
+from reelq.notify.webhook.store import verify
 from reelq.runtime import Runtime
 
 

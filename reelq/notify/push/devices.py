@@ -82,16 +82,20 @@ class DeviceStore:
         except IntegrityError:  # two first registrations of one token raced: the loser sees the winner's row
             return self._register(user_id, token, platform)
 
+    def check_available(self, user_id: str, token: str) -> None:
+        """409 ``push_token_in_use`` when ``token`` belongs to another user (uploads check this before any
+        byte, so an app learns at once that its push would not arrive)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(devices.c.user_id).where(devices.c.push_token == token)).first()
+        if row is not None and row.user_id != user_id:
+            raise _in_use()
+
     def _register(self, user_id: str, token: str, platform: str | None) -> tuple[Device, bool]:
         t = self.clock()
         with self.engine.begin() as conn:
             row = conn.execute(select(devices).where(devices.c.push_token == token)).first()
             if row is not None and row.user_id != user_id:
-                raise Conflict(
-                    "this push token is registered to another account; it can be registered here once "
-                    "that account removes the device (DELETE /api/devices/{id}, e.g. when the app signs out)",
-                    code="push_token_in_use",
-                )
+                raise _in_use()
             if row is None:
                 device_id = new_id()
                 conn.execute(
@@ -155,6 +159,14 @@ class DeviceStore:
 
     def set_project(self, conn: Connection, device_id: str, project: str) -> None:
         conn.execute(update(devices).where(devices.c.id == device_id).values(project=project[:200]))
+
+
+def _in_use() -> Conflict:
+    return Conflict(
+        "this push token is registered to another account; it can be registered here once "
+        "that account removes the device (DELETE /api/devices/{id}, e.g. when the app signs out)",
+        code="push_token_in_use",
+    )
 
 
 def device_out(device: Device) -> dict[str, Any]:

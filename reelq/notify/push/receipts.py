@@ -12,10 +12,10 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from reelq.logs import event
-from reelq.notify.devices import DeviceStore
-from reelq.notify.expo import MAX_RECEIPT_IDS, ExpoClient, ExpoError
 from reelq.notify.outbox import Outbox, State
-from reelq.notify.sender import DEVICE_NOT_REGISTERED
+from reelq.notify.push.channel import DEVICE_NOT_REGISTERED
+from reelq.notify.push.devices import DeviceStore
+from reelq.notify.push.expo import MAX_RECEIPT_IDS, ExpoClient, ExpoError
 from reelq.timeutil import now as _now
 
 log = logging.getLogger("reelq.notify")

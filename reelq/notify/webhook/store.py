@@ -7,12 +7,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, String, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    String,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 
-from reelq.db.schema import webhooks
+from reelq.db.schema import users, webhooks
 from reelq.errors import BadRequest, NotFound
 from reelq.ids import new_id
-from reelq.notify.addresses import (
+from reelq.notify.webhook.addresses import (
     InvalidWebhookURL,
     IPAddress,
     Resolver,
@@ -23,11 +35,14 @@ from reelq.notify.addresses import (
     pin,
     system_resolver,
 )
-from reelq.notify.signing import SECRET_PREFIX, TOLERANCE_SECONDS, new_secret, sign, verify
+from reelq.notify.webhook.signing import SECRET_PREFIX, TOLERANCE_SECONDS, new_secret, sign, verify
 from reelq.timeutil import now as _now
 from reelq.timeutil import rfc3339
 
 __all__ = ["SECRET_PREFIX", "TOLERANCE_SECONDS", "new_secret", "sign", "verify"]  # the receiver's helpers
+
+_ENABLED_ADMIN = and_(users.c.admin.is_(True), users.c.disabled.is_(False))
+_ENABLED_ADMINS = select(users.c.id).where(_ENABLED_ADMIN)
 
 MAX_WEBHOOKS_PER_USER = 20
 MAX_URL_LENGTH = 2000
@@ -45,11 +60,12 @@ class Webhook:
     consecutive_failures: int
     last_error: str | None
     disabled_at: float | None
+    all_users: bool = False
 
     @classmethod
     def from_row(cls, row: Any) -> Webhook:
         m = row._mapping
-        return cls(**{k: m[k] for k in cls.__dataclass_fields__})
+        return cls(**{k: m[k] for k in cls.__dataclass_fields__ if k in m})
 
 
 def webhook_out(hook: Webhook, *, with_secret: bool = False) -> dict[str, Any]:
@@ -156,10 +172,21 @@ class WebhookStore:
 
     @staticmethod
     def active_ids_query() -> Select[tuple[str]]:
-        """Ids of the enabled endpoints of the user bound as ``b_user``, and admins' server-wide ones."""
+        """Ids of the enabled endpoints of the user bound as ``b_user``, and the server-wide ones whose
+        owner is still an enabled admin (a demoted or disabled admin's hooks receive nothing)."""
         mine = webhooks.c.user_id == bindparam("b_user", type_=String)
-        mine_or_all = or_(mine, webhooks.c.all_users.is_(True))
-        return select(webhooks.c.id).where(mine_or_all, webhooks.c.disabled_at.is_(None))
+        server_wide = and_(webhooks.c.all_users.is_(True), webhooks.c.user_id.in_(_ENABLED_ADMINS))
+        return select(webhooks.c.id).where(or_(mine, server_wide), webhooks.c.disabled_at.is_(None))
+
+    def may_receive(self, hook: Webhook) -> bool:
+        """Checked again when sending: rows queued before the owner lost admin are not sent either."""
+        if not hook.all_users:
+            return True
+        with self.engine.connect() as conn:
+            return (
+                conn.execute(select(users.c.id).where(users.c.id == hook.user_id, _ENABLED_ADMIN)).first()
+                is not None
+            )
 
     def record(self, conn: Connection, hook_id: str, error: str | None, max_failures: int) -> bool:
         """Count a delivery; returns True when this failure disabled the endpoint."""

@@ -10,21 +10,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, Select
+from sqlalchemy import Connection, Engine, Select
 
 from reelq import __version__
 from reelq.jobs.models import Job
 from reelq.logs import event
-from reelq.notify.addresses import Blocked
 from reelq.notify.channels import drain, give_back
-from reelq.notify.outbox import WEBHOOK, Notification, Outbox, State
-from reelq.notify.payload import webhook_body
+from reelq.notify.outbox import Notification, Outbox, State
 from reelq.notify.retry import backoff
-from reelq.notify.signing import sign
-from reelq.notify.webhooks import WebhookStore
+from reelq.notify.webhook.addresses import Blocked
+from reelq.notify.webhook.job_user import job_user
+from reelq.notify.webhook.payload import webhook_body
+from reelq.notify.webhook.signing import sign
+from reelq.notify.webhook.store import WebhookStore
 from reelq.timeutil import now as _now
 
 log = logging.getLogger("reelq.notify")
+
+WEBHOOK = "webhook"
 
 BATCH = 10
 
@@ -62,8 +65,10 @@ class WebhookSender:
     def targets_query(self) -> Select[tuple[str]]:
         return self.store.active_ids_query()
 
-    def payload(self, job: Job, event: str) -> dict[str, Any]:
-        return webhook_body(job, event, self.status_url(job.id))
+    def payload(self, conn: Connection, job: Job, event: str) -> dict[str, Any]:
+        body = webhook_body(job, event, self.status_url(job.id))
+        body["data"]["user"] = job_user(conn, job.user_id)  # server-wide hooks route by it
+        return body
 
     def deliver_due(self, max_rows: int | None = None) -> int:
         c = self.config
@@ -102,6 +107,10 @@ class WebhookSender:
         if hook is None or hook.disabled_at is not None:
             with self.engine.begin() as conn:
                 self.outbox.finish(conn, row, State.SKIPPED, error_code="endpoint_disabled")
+            return
+        if not self.store.may_receive(hook):
+            with self.engine.begin() as conn:
+                self.outbox.finish(conn, row, State.SKIPPED, error_code="owner_not_admin")
             return
         body = json.dumps(row.payload, separators=(",", ":")).encode()
         ts = int(self.clock())

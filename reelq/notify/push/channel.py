@@ -8,20 +8,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import Connection, Engine, Select
 
 from reelq.jobs.models import Job
 from reelq.logs import event
 from reelq.notify.channels import drain, give_back
-from reelq.notify.devices import Device, DeviceStore
-from reelq.notify.expo import MAX_RECIPIENTS, ExpoClient, ExpoRequestError, ExpoUnavailable, Ticket
-from reelq.notify.outbox import PUSH, Notification, Outbox, State
-from reelq.notify.payload import MAX_PUSH_BYTES, push_message, push_size
+from reelq.notify.outbox import Notification, Outbox, State
+from reelq.notify.push.devices import Device, DeviceStore
+from reelq.notify.push.expo import MAX_RECIPIENTS, ExpoClient, ExpoRequestError, ExpoUnavailable, Ticket
+from reelq.notify.push.payload import MAX_PUSH_BYTES, push_message, push_size
+from reelq.notify.push.throttle import SlidingWindow
 from reelq.notify.retry import backoff
-from reelq.notify.throttle import SlidingWindow
 from reelq.timeutil import now as _now
 
 log = logging.getLogger("reelq.notify")
+
+PUSH = "push"
 
 DEVICE_NOT_REGISTERED = "DeviceNotRegistered"
 # Per-message errors that are worth another try later; every other one is recorded and left alone.
@@ -62,7 +64,7 @@ class PushSender:
     def targets_query(self) -> Select[tuple[str]]:
         return self.devices.active_ids_query()
 
-    def payload(self, job: Job, event: str) -> dict[str, Any]:
+    def payload(self, conn: Connection, job: Job, event: str) -> dict[str, Any]:
         return push_message(job, self.config.url_template, collapse=self.config.collapse)
 
     def deliver_due(self, max_rows: int | None = None, max_batches: int | None = None) -> int:

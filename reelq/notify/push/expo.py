@@ -21,7 +21,7 @@ import httpx
 from reelq import __version__
 from reelq.logs import event
 
-log = logging.getLogger("reelq.notify.expo")
+log = logging.getLogger("reelq.notify.push.expo")
 
 MAX_RECIPIENTS = 100  # per send request; every recipient counts, not every message
 MAX_RECEIPT_IDS = 1000  # per getReceipts request

@@ -1,0 +1,1 @@
+"""The Expo push channel: devices, the Expo client, the sender, receipts, the send-rate throttle."""

@@ -1,0 +1,1 @@
+"""The webhook channel: endpoints, URL and address checks, signing, the sender."""
