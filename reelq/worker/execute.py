@@ -24,6 +24,7 @@ from reelq.jobs.states import JobStatus
 from reelq.jobs.store import JobStore
 from reelq.logs import event
 from reelq.worker.child import UNKNOWN_ANALYZER
+from reelq.worker.env import child_env
 from reelq.worker.pool import ChildPool, Outcome, WarmChild
 
 log = logging.getLogger("reelq.worker")
@@ -36,21 +37,6 @@ CRASHED = "The analysis process stopped unexpectedly."
 NOT_AN_OBJECT = "The analysis returned something that is not a result; this is not a problem with your video."
 RESULT_TOO_LARGE = "The analysis result is larger than this server stores ({mib:g} MiB)."
 TIME_LIMIT = "The analysis took longer than this server allows ({seconds:g} s)."
-_SECRET_HINTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "_KEY", "DATABASE_URL", "REDIS_URL")
-
-
-def child_env(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The analysis process's environment: no reelq settings and nothing that looks like a secret.
-
-    An analyzer reads a user's file; whatever it can see could end up in a result.
-    """
-    environ = dict(os.environ) if environ is None else environ
-    return {
-        k: v
-        for k, v in environ.items()
-        if (not k.startswith("REELQ_") or k.startswith("REELQ_TEST_"))
-        and not any(hint in k.upper() for hint in _SECRET_HINTS)
-    }
 
 
 @dataclass
