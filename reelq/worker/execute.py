@@ -49,8 +49,21 @@ class WorkerConfig:
     shutdown_grace_seconds: float = 30.0
     child_max_jobs: int = 1000  # a warm analysis process is replaced after this many jobs
     child_max_memory_mb: int = 1024  # ... or once it has grown past this (RSS after a job; 0: no limit)
-    # the analyzers this worker will run (see analysis/registry.py); anything else fails the job
+    # the analyzers uploads may name (see analysis/registry.py); a job for anything else fails
     analyzers: frozenset[str] = field(default_factory=lambda: frozenset(available()))
+    # the ones this worker runs (None: all of ``analyzers``); a job for another is handed back to its queue
+    served: frozenset[str] | None = None
+    # per analyzer: (time limit s, memory limit MiB), each None for the defaults above
+    limits: dict[str, tuple[float | None, int | None]] = field(default_factory=dict)
+
+    def time_limit(self, analyzer: str) -> float:
+        own = self.limits.get(analyzer, (None, None))[0]
+        return self.job_time_limit if own is None else own
+
+    def memory_limit(self, analyzer: str) -> int:
+        own = self.limits.get(analyzer, (None, None))[1]
+        return self.memory_limit_mb if own is None else own
+
     # a bigger result.json fails the job (``result_too_large``): results are stored, cached and served whole
     max_result_bytes: int = MAX_RESULT_BYTES
 
@@ -128,16 +141,23 @@ def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[st
         err = JobError("unknown_analyzer", UNKNOWN_ANALYZER, False)
         _finish(deps, job, lease, JobStatus.FAILED, fields, error=err)
         return "failed"
+    if cfg.served is not None and job.analyzer not in cfg.served:
+        # not this worker's analyzer (a message routed by an older version): to its own queue
+        if deps.store.release(job.id, lease):
+            deps.dispatch(job.id, 0.0)
+        event(log, "job.rerouted", analyzer=job.analyzer[:64], **fields)
+        return "rerouted"
+    time_limit, memory_limit_mb = cfg.time_limit(job.analyzer), cfg.memory_limit(job.analyzer)
     spec = {
         "job_id": job.id,
         "analyzer": job.analyzer,
         "source": str(deps.layout.absolute(job.source_path)),
         "artifacts": str(deps.layout.artifacts_dir(job.user_id, job.id)),
         "work_dir": str(work_dir),
-        "memory_limit_mb": cfg.memory_limit_mb,
+        "memory_limit_mb": memory_limit_mb,
         "allowed": sorted(cfg.analyzers),
     }
-    child = _start(deps.pool, cfg.memory_limit_mb, spec)
+    child = _start(deps.pool, memory_limit_mb, spec)
     outcome: Outcome | None = None
     started = time.monotonic()
     last_beat = started
@@ -165,9 +185,9 @@ def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[st
                 if int(progress * 10) > logged_step:
                     logged_step = int(progress * 10)
                     event(log, "job.progress", progress=round(progress, 3), **fields)
-            if t - started > cfg.job_time_limit:
+            if t - started > time_limit:
                 child.kill()
-                err = JobError("time_limit_exceeded", TIME_LIMIT.format(seconds=cfg.job_time_limit), False)
+                err = JobError("time_limit_exceeded", TIME_LIMIT.format(seconds=time_limit), False)
                 _finish(deps, job, lease, JobStatus.FAILED, fields, error=err)
                 return "failed"
             if deps.stopping.is_set():
