@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
 import shutil
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -25,18 +23,12 @@ from reelq.jobs.store import JobStore
 from reelq.logs import event
 from reelq.worker.child import UNKNOWN_ANALYZER
 from reelq.worker.env import child_env
+from reelq.worker.outcome import MAX_RESULT_BYTES, TIME_LIMIT, Failure, outcome_of
 from reelq.worker.pool import ChildPool, Outcome, WarmChild
 
 log = logging.getLogger("reelq.worker")
 
 CHECK_SECONDS = 0.5  # how often the parent looks at the child, the clock and the cancel flag
-MAX_RESULT_BYTES = 1024 * 1024
-
-# What the user is told (the details go to the log and the job's events; see _record_detail).
-CRASHED = "The analysis process stopped unexpectedly."
-NOT_AN_OBJECT = "The analysis returned something that is not a result; this is not a problem with your video."
-RESULT_TOO_LARGE = "The analysis result is larger than this server stores ({mib:g} MiB)."
-TIME_LIMIT = "The analysis took longer than this server allows ({seconds:g} s)."
 
 
 @dataclass
@@ -219,35 +211,11 @@ def _start(pool: ChildPool, memory_limit_mb: int, spec: dict[str, Any]) -> WarmC
 def _settle(
     job: Job, lease: str, work_dir: Path, returncode: int, deps: WorkerDeps, fields: dict[str, Any]
 ) -> str:
-    result_file, error_file = work_dir / "result.json", work_dir / "error.json"
-    detail: dict[str, Any] | None = None
-    if returncode == 0 and result_file.exists():
-        size = result_file.stat().st_size
-        limit = deps.config.max_result_bytes
-        result = None
-        if size <= limit:
-            try:
-                result = json.loads(result_file.read_text())
-            except ValueError:
-                result = None
-        if isinstance(result, dict):
-            _finish(deps, job, lease, JobStatus.COMPLETED, fields, result=result)
-            return "completed"
-        if size > limit:
-            error = JobError("result_too_large", RESULT_TOO_LARGE.format(mib=limit / 2**20), False)
-            detail = {"result_bytes": size, "limit_bytes": limit}
-        else:
-            error = JobError("analyzer_error", NOT_AN_OBJECT, False)
-    elif error_file.exists():
-        data = json.loads(error_file.read_text())
-        error = JobError(str(data["code"]), str(data["message"]), bool(data["retryable"]))
-        detail = data.get("detail")
-    elif returncode < 0:
-        error = JobError("analyzer_crashed", CRASHED, True)
-        detail = {"signal": signal.Signals(-returncode).name}
-    else:
-        error = JobError("analyzer_crashed", CRASHED, True)
-        detail = {"exit_code": returncode}
+    found = outcome_of(work_dir, returncode, deps.config.max_result_bytes)
+    if not isinstance(found, Failure):
+        _finish(deps, job, lease, JobStatus.COMPLETED, fields, result=found)
+        return "completed"
+    error, detail = JobError(found.code, found.message, found.retryable), found.detail
     if detail:
         _record_detail(deps, job, error, detail, fields)
 
