@@ -48,7 +48,7 @@ def run_analysis(
     child = WarmChild(memory_limit_mb, child_env())
     try:
         child.start(spec)
-        started, seen = time.monotonic(), -1.0
+        started, seen = time.monotonic(), 0.0  # the process starts at 0: report what it reports
         while (outcome := child.wait(0.1)) is None:
             if on_progress is not None and child.progress != seen:
                 seen = child.progress
