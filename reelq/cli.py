@@ -14,6 +14,7 @@ import typer
 import typer.core
 
 from reelq import __version__, cli_client, logs
+from reelq.cli_analyze import check_analyzers, parse_analyzers
 from reelq.errors import ReelqError
 from reelq.ids import is_id
 from reelq.jobs.states import JobStatus
@@ -116,11 +117,6 @@ def serve(
 
     Use --host 0.0.0.0 to reach it from another device, e.g. a phone on the same network.
     """
-    import uvicorn
-
-    from reelq.app import create_app
-    from reelq.serving import uvicorn_options
-
     if workers is not None:
         typer.secho(
             "warning: --workers is deprecated (it never meant HTTP processes); use --concurrency",
@@ -138,6 +134,13 @@ def serve(
     if no_worker:
         updates["embedded_worker"] = False
     settings = get_settings().model_copy(update=updates)
+    if settings.embedded_worker:
+        check_analyzers(settings)  # before the heavy imports: a wrong setting is reported at once
+    import uvicorn
+
+    from reelq.app import create_app
+    from reelq.serving import uvicorn_options
+
     application = create_app(settings)
     _private(settings.data_dir)
     url = f"http://{settings.host}:{settings.port}"
@@ -172,9 +175,17 @@ def worker(
     ] = None,
     burst: Annotated[bool, typer.Option(help="Exit when no job is queued or running")] = False,
     grace: Annotated[float, typer.Option(help="Seconds a running job may finish after SIGTERM")] = 30.0,
+    analyzers: Annotated[
+        str | None,
+        typer.Option(help="Run only these analyzers' jobs, e.g. pose,faces [REELQ_WORKER_ANALYZERS]"),
+    ] = None,
 ) -> None:
     """Run jobs from the queue (for deployments where `reelq serve --no-worker` runs the API)."""
     settings = get_settings()
+    only = parse_analyzers(analyzers)
+    if only:
+        settings = settings.model_copy(update={"worker_analyzers": only})
+    check_analyzers(settings)
     rt = _runtime(settings)
     n = concurrency or settings.worker_concurrency
     consumer = rt.start_worker(n, embedded=True)

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 GiB = 1024**3
@@ -38,6 +38,16 @@ def check_algorithms(names: list[str]) -> list[str]:
 _ORIGIN_RE = re.compile(r"^https?://[^/\s]+$")
 
 
+class AnalyzerLimits(BaseModel):
+    """One analyzer's own limits (``REELQ_ANALYZER_LIMITS``); ``None`` keeps the worker's default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    time_limit: float | None = Field(None, gt=0)
+    memory_limit_mb: int | None = Field(None, ge=0)
+    concurrency: int | None = Field(None, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REELQ_", env_file=".env", extra="ignore")
 
@@ -57,6 +67,17 @@ class Settings(BaseSettings):
         default_factory=list,
         description="More analyzers uploads may name (comma list: registered names or module:function); "
         "by default uploads may name the registered ones and the default.",
+    )
+    worker_analyzers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="The analyzers a worker runs (comma list; `reelq worker --analyzers`); "
+        "by default every analyzer uploads may name.",
+    )
+    analyzer_limits: dict[str, AnalyzerLimits] = Field(
+        default_factory=dict,
+        description="Per-analyzer time limit (s), memory limit (MiB) and concurrency, as JSON: "
+        '{"pose": {"time_limit": 7200, "memory_limit_mb": 0, "concurrency": 1}}; unset fields use the '
+        "REELQ_JOB_TIME_LIMIT, REELQ_JOB_MEMORY_LIMIT_MB and REELQ_WORKER_CONCURRENCY defaults.",
     )
     max_upload_bytes: int = Field(2 * GiB, ge=1, description="Largest accepted upload.")
     disk_reserve_bytes: int = Field(1 * GiB, ge=0, description="Uploads are refused (507) below this.")
@@ -258,7 +279,7 @@ class Settings(BaseSettings):
 
         return check_configured(value)
 
-    @field_validator("analyzers", mode="before")
+    @field_validator("analyzers", "worker_analyzers", mode="before")
     @classmethod
     def _analyzer_list(cls, value: object) -> object:
         from reelq.analysis.registry import check_configured
@@ -317,6 +338,8 @@ _EXAMPLES = {
     "cors_origins": "https://app.example.com,https://admin.example.com",
     "analyzers": "video,probe",
     "console_admins": "root,ops",
+    "worker_analyzers": "video",
+    "analyzer_limits": '{"video": {"concurrency": 1}}',
     "database_url": "postgresql://reelq:secret@db:5432/reelq",
     "queue_url": "redis://127.0.0.1:6379/0",
     "log_level": "DEBUG",

@@ -64,6 +64,16 @@ def check_configuration(s: Settings) -> Check:
     return Check("configuration", Verdict.OK, "; ".join(notes))
 
 
+def check_analyzers(s: Settings) -> Check:
+    """What ``reelq serve`` and ``reelq worker`` check before they start (``reelq.worker.check``)."""
+    from reelq.worker.check import named_analyzers, startup_problems
+
+    problems = startup_problems(s)
+    if problems:
+        return Check("analyzers", Verdict.FAIL, "; ".join(problems))
+    return Check("analyzers", Verdict.OK, "loadable: " + ", ".join(sorted(named_analyzers(s))))
+
+
 def check_database(s: Settings) -> Check:
     engine = make_engine(s.resolved_database_url)
     try:
@@ -163,6 +173,7 @@ def check_expo(s: Settings, timeout: float = 3.0, client: httpx.Client | None = 
 
 CHECKS: list[Callable[[Settings], Check]] = [
     check_configuration,
+    check_analyzers,
     check_database,
     check_queue,
     check_workers,

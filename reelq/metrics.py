@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, Float, case, cast, func, inspect, sel
 
 from reelq.db.schema import jobs, notifications, workers
 from reelq.jobs.states import JobStatus
+from reelq.queue.capacity import AnalyzerCapacity
 
 log = logging.getLogger("reelq.metrics")
 
@@ -35,6 +36,7 @@ class Sources:
     engine: Engine
     queue_depth: Callable[[], int]
     worker_window_seconds: float = 60.0
+    analyzers: Callable[[], list[AnalyzerCapacity]] | None = None  # per-analyzer queues and workers
 
 
 class ClusterCollector(Collector):
@@ -61,7 +63,26 @@ class ClusterCollector(Collector):
         except Exception as exc:
             log.warning("metrics.queue_failed", extra={"error": str(exc)[:200]})
             up.add_metric(["queue"], 0)
+        if self.sources.analyzers is not None:
+            try:
+                yield from self._analyzers(self.sources.analyzers())
+            except Exception as exc:
+                log.warning("metrics.analyzers_failed", extra={"error": str(exc)[:200]})
         yield up
+
+    def _analyzers(self, lines: list[AnalyzerCapacity]) -> Iterator[GaugeMetricFamily]:
+        depth = GaugeMetricFamily(
+            "reelq_analyzer_queue_depth", "Jobs waiting on each analyzer's queue", labels=["analyzer"]
+        )
+        served = GaugeMetricFamily(
+            "reelq_analyzer_workers", "Live workers that run each analyzer", labels=["analyzer"]
+        )
+        for line in lines:
+            if line.queued is not None:
+                depth.add_metric([line.analyzer], line.queued)
+            served.add_metric([line.analyzer], len(line.workers))
+        yield depth
+        yield served
 
     def _database(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
         engine = self.sources.engine

@@ -26,12 +26,14 @@ from reelq.jobs.status_reader import StatusReader, make_status_reader
 from reelq.jobs.store import JobStore
 from reelq.logs import event
 from reelq.notify.service import Notifier
+from reelq.queue.capacity import AnalyzerCapacity, ServedAnalyzers, capacity
 from reelq.queue.consumer import Ticker, make_consumer
 from reelq.queue.huey_app import Dispatcher, make_huey
 from reelq.queue.reaper import bury_dead_workers, reap_once
 from reelq.uploads.intake import Intake
 from reelq.uploads.tus import TusConfig, TusUploads
 from reelq.uploads.tus_store import TusStore
+from reelq.worker.check import served_analyzers
 from reelq.worker.execute import WorkerConfig, WorkerDeps, execute
 
 log = logging.getLogger("reelq")
@@ -58,6 +60,7 @@ class Runtime:
     # one job row for the polling hot path, without a thread hop (api/polling.py)
     status_reader: StatusReader | None = field(init=False, default=None)
     limiter: Limiter = field(init=False)  # quotas and rate limits (reelq/auth/limits.py)
+    served: ServedAnalyzers = field(init=False)  # which analyzers live workers run (waiting_for_worker)
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -68,7 +71,10 @@ class Runtime:
                 upgrade(engine)
         store = JobStore(engine)
         layout = Layout(settings.data_dir)
-        dispatcher = Dispatcher(make_huey(settings.resolved_queue_url), store.mark_dispatched)
+        dispatcher = Dispatcher(
+            make_huey(settings.resolved_queue_url), store.mark_dispatched, store.analyzer_of
+        )
+        dispatcher.known.update(requestable(settings.analyzer, settings.analyzers))
         service = JobService(
             store,
             layout,
@@ -101,7 +107,20 @@ class Runtime:
         rt.tus = build_tus(settings, engine, layout, rt.intake)
         rt.status_reader = make_status_reader(settings.resolved_database_url)
         rt.limiter = Limiter.build(settings, engine)
+        rt.served = ServedAnalyzers(lambda: store.live_workers(rt.live_window))
         return rt
+
+    @property
+    def live_window(self) -> float:
+        """A worker whose last heartbeat is older than this is not counted as running its analyzers."""
+        s = self.settings
+        return max(s.worker_dead_seconds, 3 * s.worker_heartbeat_seconds)
+
+    def analyzer_capacity(self) -> list[AnalyzerCapacity]:
+        """Per analyzer: jobs waiting on its queue and the live workers that run it."""
+        s = self.settings
+        offered = requestable(s.analyzer, s.analyzers) | self.dispatcher.known
+        return capacity(self.store.live_workers(self.live_window), offered, self.dispatcher.depths)
 
     def start_upload_sweeper(self) -> Ticker:
         """Expire unfinished tus uploads now and then (in every API process; guarded per row)."""
@@ -111,8 +130,15 @@ class Runtime:
 
     # -- the worker side ---------------------------------------------------------------------
     def start_worker(self, concurrency: int, *, embedded: bool) -> Consumer:
-        """Start consuming (threads); the reaper and the worker heartbeat run beside it."""
+        """Start consuming (threads); the reaper and the worker heartbeat run beside it.
+
+        The worker reads the queues of ``REELQ_WORKER_ANALYZERS`` (default: every analyzer uploads may
+        name), each at most its ``REELQ_ANALYZER_LIMITS`` concurrency at once.
+        """
         s = self.settings
+        served = served_analyzers(s)
+        limits = {name: own for name, own in s.analyzer_limits.items() if own.concurrency}
+        self.dispatcher.serve(served, {name: own.concurrency or concurrency for name, own in limits.items()})
         config = WorkerConfig(
             lease_seconds=s.lease_seconds,
             heartbeat_seconds=s.heartbeat_seconds,
@@ -122,6 +148,8 @@ class Runtime:
             analyzers=requestable(s.analyzer, s.analyzers),
             child_max_jobs=s.child_max_jobs,
             child_max_memory_mb=s.child_max_memory_mb,
+            served=served,
+            limits={name: (own.time_limit, own.memory_limit_mb) for name, own in s.analyzer_limits.items()},
         )
         deps = WorkerDeps(self.store, self.layout, config, self.worker_id, self.dispatcher.send)
         self.deps = deps
@@ -135,7 +163,7 @@ class Runtime:
 
         def beat() -> None:
             # Alive, and a look for workers that are not: a crashed worker's jobs run again in seconds.
-            self.store.touch_worker(self.worker_id, host, pid, started)
+            self.store.touch_worker(self.worker_id, host, pid, started, served)
             bury_dead_workers(self.store, self.worker_id, host, s.worker_dead_seconds, self.dispatcher.send)
 
         def reap() -> None:
@@ -152,7 +180,7 @@ class Runtime:
         self.consumer = make_consumer(self.dispatcher.huey, concurrency, embedded=embedded)
         if embedded:
             self.consumer.start()
-        event(log, "worker.started", worker=self.worker_id, concurrency=concurrency)
+        event(log, "worker.started", worker=self.worker_id, concurrency=concurrency, analyzers=sorted(served))
         return self.consumer
 
     def stop_worker(self, grace: float = 30.0) -> None:

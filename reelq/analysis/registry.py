@@ -10,11 +10,15 @@ by hand, cannot slip through).
 from __future__ import annotations
 
 import importlib
+import inspect
+import os
 import re
+import sys
 from collections.abc import Collection, Iterable
 from functools import lru_cache
 from importlib.metadata import entry_points
-from typing import cast
+from pathlib import Path
+from typing import Any, cast
 
 from reelq.analysis.base import Analyzer
 from reelq.errors import BadRequest
@@ -68,3 +72,49 @@ def load(name: str, allowed: Collection[str]) -> Analyzer:
         if ep.name == name:
             return cast(Analyzer, ep.load())
     raise LookupError(f"no analyzer named {name!r} (installed: {', '.join(available())})")
+
+
+def builtin(name: str) -> bool:
+    """Whether ``name`` is one of reelq's own analyzers (tested with reelq; no start-up import check)."""
+    target = name if ":" in name else _entry_point_values().get(name, "")
+    return target.startswith("reelq.")
+
+
+@lru_cache(maxsize=1)
+def _entry_point_values() -> dict[str, str]:
+    return {ep.name: ep.value for ep in entry_points(group=GROUP)}
+
+
+def import_path() -> list[str]:
+    """Where this process imports an analyzer from: ``sys.path``, then the working directory."""
+    path = [p for p in sys.path if p]
+    cwd = os.getcwd()
+    if cwd not in path:
+        path.append(cwd)
+    return path
+
+
+def use_import_path(path: list[str]) -> None:
+    """Make ``path`` this process's ``sys.path`` (the analysis process, started with ``-I``)."""
+    sys.path[:] = list(dict.fromkeys(path))
+    importlib.invalidate_caches()
+
+
+def loadable(name: str, allowed: Collection[str]) -> str | None:
+    """Why ``name`` cannot run as an analyzer here (import, then ``analyze(path, ctx)``), or None."""
+    try:
+        fn: Any = load(name, allowed)
+    except LookupError as exc:
+        return str(exc)
+    except Exception as exc:  # ImportError, AttributeError, or anything the module raised on import
+        text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        return f"cannot import {name[:_SHOWN]!r}: {type(exc).__name__}" + (f": {text}" if text else "")
+    if not callable(fn):
+        return f"{name[:_SHOWN]!r} is not callable as analyze(path, ctx)"
+    try:
+        inspect.signature(fn).bind(Path("video.mp4"), object())
+    except TypeError:
+        return f"{name[:_SHOWN]!r} is not callable as analyze(path, ctx)"
+    except ValueError:  # no signature to read (a builtin): it is called and judged then
+        pass
+    return None

@@ -23,7 +23,7 @@ def metrics_for(request: Request) -> Metrics:
         return found
     rt: Runtime = state.runtime
     window = max(rt.settings.reaper_seconds * 3, 30.0)
-    made = Metrics(Sources(rt.engine, rt.dispatcher.depth, window))
+    made = Metrics(Sources(rt.engine, rt.dispatcher.depth, window, rt.analyzer_capacity))
     state.metrics = made
     return made
 

@@ -58,22 +58,30 @@ def _wait_ceiling() -> int:
 WAIT_CEILING = _wait_ceiling()
 
 
-Version = tuple[str, float, int, float]
+Version = tuple[str, float, int, float, str | None]
 
 
-def version_of(job: Job) -> Version:
-    """What the answer (and its ETag) changes with: every change of a job's row that a user sees."""
-    return (job.status.value, job.progress, job.attempts, job.updated_at)
+def version_of(job: Job, waiting: str | None = None) -> Version:
+    """What the answer (and its ETag) changes with: every change of a job's row that a user sees, and
+    whether a queued job waits for a worker that runs its analyzer (``waiting_for``)."""
+    return (job.status.value, job.progress, job.attempts, job.updated_at, waiting)
 
 
-def row_version(row: Mapping[str, Any]) -> Version:
+def row_version(row: Mapping[str, Any], waiting: str | None = None) -> Version:
     """``version_of`` read straight from a row, before any ``Job`` is built."""
-    return (row["status"], row["progress"], row["attempts"], row["updated_at"])
+    return (row["status"], row["progress"], row["attempts"], row["updated_at"], waiting)
 
 
-def etag_of(job: Job) -> str:
-    status, progress, attempts, updated_at = version_of(job)
-    raw = f"{job.id}:{status}:{progress:.4f}:{attempts}:{updated_at:.6f}"
+def waiting_for(rt: Runtime, status: str, analyzer: str) -> str | None:
+    """The analyzer a queued job waits for because no live worker runs it (``waiting_for_worker``)."""
+    return rt.served.waiting_for_worker(status, analyzer)
+
+
+def etag_of(job: Job, waiting: str | None = None) -> str:
+    status, progress, attempts, updated_at, _ = version_of(job)
+    raw = f"{job.id}:{status}:{progress:.4f}:{attempts}:{updated_at:.6f}" + (
+        f":w:{waiting}" if waiting else ""
+    )
     return '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
 
 
@@ -97,9 +105,9 @@ class Rendered:
         object.__setattr__(self, "raw_304", raw(self.headers(not_modified=True)))
 
     @classmethod
-    def of(cls, job: Job, signer: UrlSigner | None = None) -> Rendered:
-        body = json.dumps(job_out(job, signer=signer), separators=(",", ":")).encode()
-        return cls(etag_of(job), body, job.status.terminal)
+    def of(cls, job: Job, signer: UrlSigner | None = None, waiting: str | None = None) -> Rendered:
+        body = json.dumps(job_out(job, signer=signer, waiting_for_worker=waiting), separators=(",", ":"))
+        return cls(etag_of(job, waiting), body.encode(), job.status.terminal)
 
     def headers(self, *, not_modified: bool = False) -> dict[str, str]:
         headers = {"ETag": self.etag} if not_modified else {"ETag": self.etag, "Cache-Control": "no-cache"}
@@ -294,8 +302,9 @@ async def status_answer(
                         break
         finally:
             release()
-    rendered = Rendered.of(job, signer_of(request))
-    cache.put((user_id, job_id), version_of(job), rendered)
+    waiting = waiting_for(rt, job.status.value, job.analyzer)
+    rendered = Rendered.of(job, signer_of(request), waiting)
+    cache.put((user_id, job_id), version_of(job, waiting), rendered)
     return rendered.response(known)
 
 
@@ -361,9 +370,10 @@ class StatusCacheHit:
             row = await reader.get(job_id, user.id) if reader is not None else None
             if row is None:
                 return 0  # no such job for this user, or the reader is unavailable: the route answers
-            version = row_version(row)
+            waiting = waiting_for(rt, row["status"], row["analyzer"])
+            version = row_version(row, waiting)
             rendered = answers.same(key, version)
             if rendered is None:
-                rendered = Rendered.of(Job.from_mapping(row), signer_of_state(state))
+                rendered = Rendered.of(Job.from_mapping(row), signer_of_state(state), waiting)
                 answers.put(key, version, rendered)
         return await rendered.send(send, known.decode("latin-1") if known is not None else None)

@@ -41,6 +41,11 @@ class JobOut(BaseModel):
     metadata: dict[str, Any] = Field(description="The JSON object sent with the upload")
     result: VideoResult | ProbeResult | dict[str, Any] | None = None
     error: ErrorInfo | None = Field(description="Set when status is failed, else null")
+    waiting_for_worker: str | None = Field(
+        None,
+        description="Present while the job is queued and no running worker runs its analyzer (this "
+        "analyzer's name): it starts as soon as such a worker does",
+    )
 
 
 class JobList(BaseModel):
@@ -61,9 +66,19 @@ class JobAction(BaseModel):
     status: JobStatus
 
 
+class AnalyzerState(BaseModel):
+    queued: int | None = Field(
+        description="Jobs waiting on this analyzer's queue (null: the queue did not answer)"
+    )
+    workers: list[str] = Field(description="Live workers that run this analyzer")
+
+
 class Readiness(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(description="database, queue, workers: ok, unknown or failing: <reason>")
+    analyzers: dict[str, AnalyzerState] = Field(
+        default_factory=dict, description="Per analyzer offered or run here: its queue depth and its workers"
+    )
 
 
 class Problem(BaseModel):
@@ -80,8 +95,17 @@ def status_url(job_id: str) -> str:
     return f"/api/results/job/{job_id}"
 
 
-def job_out(job: Job, *, with_result: bool = True, signer: UrlSigner | None = None) -> dict[str, Any]:
-    """A job as the API answers it; with ``signer``, its artifact URLs open without a token for a while."""
+def job_out(
+    job: Job,
+    *,
+    with_result: bool = True,
+    signer: UrlSigner | None = None,
+    waiting_for_worker: str | None = None,
+) -> dict[str, Any]:
+    """A job as the API answers it; with ``signer``, its artifact URLs open without a token for a while.
+
+    ``waiting_for_worker``: the analyzer a queued job waits for (no live worker runs it); the key is
+    only present then."""
     data: dict[str, Any] = {
         "job_id": job.id,
         "status": job.status.value,
@@ -104,6 +128,8 @@ def job_out(job: Job, *, with_result: bool = True, signer: UrlSigner | None = No
             else None
         ),
     }
+    if waiting_for_worker is not None:
+        data["waiting_for_worker"] = waiting_for_worker
     if with_result:
         data["result"] = signer.sign_result(job.id, job.result) if signer is not None else job.result
     return data

@@ -33,13 +33,14 @@ def readyz(rt: Annotated[Runtime, Depends(runtime)]) -> JSONResponse:
         checks["queue"] = "ok"
     except Exception as exc:
         checks["queue"] = f"failing: {exc.__class__.__name__}"
+    analyzers: dict[str, Any] = {}
     if checks["database"] == "ok":
         window = max(rt.settings.reaper_seconds * 3, 30.0)
         checks["workers"] = "ok" if rt.store.live_workers(window) else "failing: no worker heartbeat"
+        analyzers = {c.analyzer: c.as_dict() for c in rt.analyzer_capacity()}
     else:
         checks["workers"] = "unknown"
     failing = [k for k, v in checks.items() if v != "ok"]
     status = 200 if not failing else 503
-    return JSONResponse(
-        {"status": "ok" if not failing else "unavailable", "checks": checks}, status_code=status
-    )
+    body = {"status": "ok" if not failing else "unavailable", "checks": checks, "analyzers": analyzers}
+    return JSONResponse(body, status_code=status)

@@ -1,8 +1,11 @@
 """``analyze_local``: run an analyzer on a file here, with no server and no database.
 
-Only analyzers this installation registers (entry points ``reelq.analyzers``) are loaded by name; a
+Any analyzer this machine's server would allow runs by name: a registered one (entry points
+``reelq.analyzers``), or one configured in ``REELQ_ANALYZER`` / ``REELQ_ANALYZERS``. Another
 ``module:function`` is imported only when the caller says so (``allow_import=True``, ``--allow-import``):
 it is the user's own machine, but a name typed on a command line should not import code by surprise.
+The analysis runs the way a worker runs it (``reelq.worker.local``): in the analysis process, with the
+worker's import path (so a module in the current directory or on ``PYTHONPATH`` is found) and limits.
 """
 
 from __future__ import annotations
@@ -12,25 +15,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reelq.analysis.registry import available, load, requestable
+from reelq.analysis.registry import available, requestable
+from reelq.worker.local import Failure, run_analysis
 
 DEFAULT_ANALYZER = "video"
 
 
-class _Context:
-    def __init__(self, artifacts: Path, on_progress: Callable[[float], None] | None) -> None:
-        self.job_id = "local"
-        self.artifacts = artifacts
-        self._on_progress = on_progress
+def _configured() -> tuple[str, list[str], float, int]:
+    """The server settings that matter here: default, extra analyzers, time and memory limits."""
+    import os
 
-    def progress(self, fraction: float) -> None:
-        if self._on_progress is not None:
-            self._on_progress(min(1.0, max(0.0, float(fraction))))
+    if not any(k.startswith("REELQ_ANALYZER") for k in os.environ):
+        return DEFAULT_ANALYZER, [], 1800.0, 3072
+    from reelq.config import get_settings
+
+    s = get_settings()
+    return s.analyzer, list(s.analyzers), s.job_time_limit, s.job_memory_limit_mb
 
 
 def allowed_names(analyzer: str, *, allow_import: bool) -> frozenset[str]:
-    """The names this call may load: the registered ones, plus ``analyzer`` if imports are allowed."""
-    allowed = requestable(DEFAULT_ANALYZER)
+    """The names this call may load: the ones the server would allow, plus ``analyzer`` if imports are
+    allowed."""
+    default, extra, _, _ = _configured()
+    allowed = requestable(DEFAULT_ANALYZER, [default, *extra])
     if analyzer in allowed:
         return allowed
     if ":" in analyzer and allow_import:
@@ -55,10 +62,24 @@ def analyze_local(
     source = Path(path)
     if not source.is_file():
         raise FileNotFoundError(f"no such file: {source}")
-    fn = load(analyzer, allowed_names(analyzer, allow_import=allow_import))
+    allowed = allowed_names(analyzer, allow_import=allow_import)
+    _, _, time_limit, memory_limit_mb = _configured()
+
+    def run(artifacts: Path) -> dict[str, Any]:
+        found = run_analysis(
+            source,
+            analyzer,
+            artifacts,
+            allowed=allowed,
+            time_limit=time_limit,
+            memory_limit_mb=memory_limit_mb,
+            on_progress=on_progress,
+        )
+        if isinstance(found, Failure):
+            raise found.error()
+        return found
+
     if out is not None:
-        artifacts = Path(out)
-        artifacts.mkdir(parents=True, exist_ok=True)
-        return fn(source, _Context(artifacts, on_progress))
+        return run(Path(out))
     with tempfile.TemporaryDirectory(prefix="reelq-analyze-") as tmp:
-        return fn(source, _Context(Path(tmp), on_progress))
+        return run(Path(tmp))

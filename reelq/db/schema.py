@@ -100,6 +100,7 @@ workers = Table(
     Column("pid", Integer, nullable=False),
     Column("started_at", Float, nullable=False),
     Column("heartbeat_at", Float, nullable=False),
+    Column("analyzers", Text, nullable=True),  # JSON list of the analyzers it runs (NULL: every one)
 )
 
 # Resumable (tus) uploads. The row is the truth: ``offset`` only moves after the bytes are fsynced,

@@ -26,7 +26,9 @@ MAX_IDEMPOTENCY_KEY = 255
 
 
 class Send(Protocol):
-    def __call__(self, job_id: str, delay: float = 0.0, *, mark: bool = True) -> None: ...
+    def __call__(
+        self, job_id: str, delay: float = 0.0, *, mark: bool = True, analyzer: str | None = None
+    ) -> None: ...
 
 
 class JobService:
@@ -101,7 +103,7 @@ class JobService:
             size=job.file_size,
             analyzer=analyzer,
         )
-        self.send(job.id, 0.0, mark=False)
+        self.send(job.id, 0.0, mark=False, analyzer=job.analyzer)
         return job, True
 
     def _replay(
@@ -146,7 +148,7 @@ class JobService:
         self.store.retry(job.id)
         shutil.rmtree(self.layout.artifacts_dir(job.user_id, job.id), ignore_errors=True)
         event(log, "job.retried", job_id=job.id, user_id=user_id)
-        self.send(job.id, 0.0)
+        self.send(job.id, 0.0, analyzer=job.analyzer)
 
     def delete(self, user_id: str, job_id: str) -> None:
         """Removes the row (a running attempt loses its lease and is killed) and every file."""

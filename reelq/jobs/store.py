@@ -392,14 +392,28 @@ class JobStore:
             return [(r[0], r[1]) for r in conn.execute(q)]
 
     # -- workers --------------------------------------------------------------------------------
-    def touch_worker(self, worker_id: str, hostname: str, pid: int, started_at: float) -> None:
+    def touch_worker(
+        self,
+        worker_id: str,
+        hostname: str,
+        pid: int,
+        started_at: float,
+        analyzers: Iterable[str] | None = None,
+    ) -> None:
+        """Record that a worker is alive (``analyzers``: the ones it runs; None: every one)."""
         t = self.clock()
+        served = json.dumps(sorted(analyzers)) if analyzers is not None else None
         with self.engine.begin() as conn:
             res = conn.execute(update(workers).where(workers.c.id == worker_id).values(heartbeat_at=t))
             if not res.rowcount:
                 conn.execute(
                     insert(workers).values(
-                        id=worker_id, hostname=hostname, pid=pid, started_at=started_at, heartbeat_at=t
+                        id=worker_id,
+                        hostname=hostname,
+                        pid=pid,
+                        started_at=started_at,
+                        heartbeat_at=t,
+                        analyzers=served,
                     )
                 )
             conn.execute(delete(workers).where(workers.c.heartbeat_at < t - 86400))
@@ -457,7 +471,15 @@ class JobStore:
         t = self.clock()
         q = select(workers).where(workers.c.heartbeat_at >= t - within_seconds)
         with self.reader.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+            rows = [dict(r._mapping) for r in conn.execute(q)]
+        for row in rows:  # the analyzers it runs, a list; None: every one (an older worker)
+            row["analyzers"] = json.loads(row["analyzers"]) if row.get("analyzers") else None
+        return rows
+
+    def analyzer_of(self, job_id: str) -> str | None:
+        """The analyzer a job asked for (None: no such job); what its dispatch is routed by."""
+        with self.reader.connect() as conn:
+            return conn.execute(select(jobs.c.analyzer).where(jobs.c.id == job_id)).scalar_one_or_none()
 
     # -- internals -----------------------------------------------------------------------------
     def _transition(

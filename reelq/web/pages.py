@@ -188,7 +188,8 @@ async def admin_page(s: SessionDep, rt: RuntimeDep) -> Response:
     st = rt.settings
     window = max(3 * min(st.reaper_seconds, st.lease_seconds / 2), 30.0)
     o = await run_in_threadpool(overview, rt.engine, worker_window=window)
-    return await page("admin.html", session=s, o=o)
+    analyzers = await run_in_threadpool(rt.analyzer_capacity)
+    return await page("admin.html", session=s, o=o, analyzers=analyzers)
 
 
 @router.post("/admin/jobs/{job_id}/retry")

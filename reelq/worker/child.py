@@ -23,7 +23,7 @@ import traceback
 from pathlib import Path
 from typing import Any, TextIO
 
-from reelq.errors import JobError, PermanentJobError
+from reelq.errors import JobError, PermanentJobError, TransientJobError
 
 EXIT_OK = 0
 EXIT_JOB_ERROR = 3
@@ -74,6 +74,10 @@ MEMORY_LIMIT = (
     "The video needs more memory to analyse than this server allows (for example a very large picture size)."
 )
 UNKNOWN_ANALYZER = "This server does not offer the analysis this job asked for."
+ANALYZER_UNAVAILABLE = (
+    "The server is misconfigured: the analysis this job needs cannot be loaded. "
+    "This is not a problem with your video; try again later."
+)
 MAX_DETAIL_TEXT = 500
 MAX_TRACEBACK = 4000
 
@@ -136,6 +140,11 @@ def run_one(spec: dict[str, Any], out: TextIO, memory_limited: bool) -> tuple[in
                 analyzer = _loaded[spec["analyzer"]] = load(spec["analyzer"], allowed)
         except LookupError as exc:
             raise PermanentJobError("unknown_analyzer", UNKNOWN_ANALYZER) from exc
+        except Exception as exc:  # allowed, but its module is gone or broken: the server's fault
+            raise TransientJobError("analyzer_unavailable", ANALYZER_UNAVAILABLE) from exc
+        if not callable(analyzer):
+            _loaded.pop(spec["analyzer"], None)
+            raise TransientJobError("analyzer_unavailable", ANALYZER_UNAVAILABLE)
         artifacts = Path(spec["artifacts"])
         artifacts.mkdir(parents=True, exist_ok=True)
         ctx = _PipeContext(spec["job_id"], artifacts, out)
@@ -176,6 +185,10 @@ def _preload(names: list[str]) -> None:
 
 def main(argv: list[str]) -> int:
     config = json.loads(argv[1])
+    if config.get("path"):
+        from reelq.analysis.registry import use_import_path
+
+        use_import_path([str(p) for p in config["path"]])  # the worker's, so modules resolve as there
     memory_limit_mb = int(config.get("memory_limit_mb") or 0)
     out = _setup(memory_limit_mb)
     _preload([str(name) for name in config.get("preload") or ()])

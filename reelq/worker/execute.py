@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
 import shutil
-import signal
 import threading
 import time
 from collections.abc import Callable
@@ -24,33 +22,13 @@ from reelq.jobs.states import JobStatus
 from reelq.jobs.store import JobStore
 from reelq.logs import event
 from reelq.worker.child import UNKNOWN_ANALYZER
+from reelq.worker.env import child_env
+from reelq.worker.outcome import MAX_RESULT_BYTES, TIME_LIMIT, Failure, outcome_of
 from reelq.worker.pool import ChildPool, Outcome, WarmChild
 
 log = logging.getLogger("reelq.worker")
 
 CHECK_SECONDS = 0.5  # how often the parent looks at the child, the clock and the cancel flag
-MAX_RESULT_BYTES = 1024 * 1024
-
-# What the user is told (the details go to the log and the job's events; see _record_detail).
-CRASHED = "The analysis process stopped unexpectedly."
-NOT_AN_OBJECT = "The analysis returned something that is not a result; this is not a problem with your video."
-RESULT_TOO_LARGE = "The analysis result is larger than this server stores ({mib:g} MiB)."
-TIME_LIMIT = "The analysis took longer than this server allows ({seconds:g} s)."
-_SECRET_HINTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "_KEY", "DATABASE_URL", "REDIS_URL")
-
-
-def child_env(environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The analysis process's environment: no reelq settings and nothing that looks like a secret.
-
-    An analyzer reads a user's file; whatever it can see could end up in a result.
-    """
-    environ = dict(os.environ) if environ is None else environ
-    return {
-        k: v
-        for k, v in environ.items()
-        if (not k.startswith("REELQ_") or k.startswith("REELQ_TEST_"))
-        and not any(hint in k.upper() for hint in _SECRET_HINTS)
-    }
 
 
 @dataclass
@@ -63,8 +41,21 @@ class WorkerConfig:
     shutdown_grace_seconds: float = 30.0
     child_max_jobs: int = 1000  # a warm analysis process is replaced after this many jobs
     child_max_memory_mb: int = 1024  # ... or once it has grown past this (RSS after a job; 0: no limit)
-    # the analyzers this worker will run (see analysis/registry.py); anything else fails the job
+    # the analyzers uploads may name (see analysis/registry.py); a job for anything else fails
     analyzers: frozenset[str] = field(default_factory=lambda: frozenset(available()))
+    # the ones this worker runs (None: all of ``analyzers``); a job for another is handed back to its queue
+    served: frozenset[str] | None = None
+    # per analyzer: (time limit s, memory limit MiB), each None for the defaults above
+    limits: dict[str, tuple[float | None, int | None]] = field(default_factory=dict)
+
+    def time_limit(self, analyzer: str) -> float:
+        own = self.limits.get(analyzer, (None, None))[0]
+        return self.job_time_limit if own is None else own
+
+    def memory_limit(self, analyzer: str) -> int:
+        own = self.limits.get(analyzer, (None, None))[1]
+        return self.memory_limit_mb if own is None else own
+
     # a bigger result.json fails the job (``result_too_large``): results are stored, cached and served whole
     max_result_bytes: int = MAX_RESULT_BYTES
 
@@ -142,16 +133,23 @@ def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[st
         err = JobError("unknown_analyzer", UNKNOWN_ANALYZER, False)
         _finish(deps, job, lease, JobStatus.FAILED, fields, error=err)
         return "failed"
+    if cfg.served is not None and job.analyzer not in cfg.served:
+        # not this worker's analyzer (a message routed by an older version): to its own queue
+        if deps.store.release(job.id, lease):
+            deps.dispatch(job.id, 0.0)
+        event(log, "job.rerouted", analyzer=job.analyzer[:64], **fields)
+        return "rerouted"
+    time_limit, memory_limit_mb = cfg.time_limit(job.analyzer), cfg.memory_limit(job.analyzer)
     spec = {
         "job_id": job.id,
         "analyzer": job.analyzer,
         "source": str(deps.layout.absolute(job.source_path)),
         "artifacts": str(deps.layout.artifacts_dir(job.user_id, job.id)),
         "work_dir": str(work_dir),
-        "memory_limit_mb": cfg.memory_limit_mb,
+        "memory_limit_mb": memory_limit_mb,
         "allowed": sorted(cfg.analyzers),
     }
-    child = _start(deps.pool, cfg.memory_limit_mb, spec)
+    child = _start(deps.pool, memory_limit_mb, spec)
     outcome: Outcome | None = None
     started = time.monotonic()
     last_beat = started
@@ -179,9 +177,9 @@ def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[st
                 if int(progress * 10) > logged_step:
                     logged_step = int(progress * 10)
                     event(log, "job.progress", progress=round(progress, 3), **fields)
-            if t - started > cfg.job_time_limit:
+            if t - started > time_limit:
                 child.kill()
-                err = JobError("time_limit_exceeded", TIME_LIMIT.format(seconds=cfg.job_time_limit), False)
+                err = JobError("time_limit_exceeded", TIME_LIMIT.format(seconds=time_limit), False)
                 _finish(deps, job, lease, JobStatus.FAILED, fields, error=err)
                 return "failed"
             if deps.stopping.is_set():
@@ -213,35 +211,11 @@ def _start(pool: ChildPool, memory_limit_mb: int, spec: dict[str, Any]) -> WarmC
 def _settle(
     job: Job, lease: str, work_dir: Path, returncode: int, deps: WorkerDeps, fields: dict[str, Any]
 ) -> str:
-    result_file, error_file = work_dir / "result.json", work_dir / "error.json"
-    detail: dict[str, Any] | None = None
-    if returncode == 0 and result_file.exists():
-        size = result_file.stat().st_size
-        limit = deps.config.max_result_bytes
-        result = None
-        if size <= limit:
-            try:
-                result = json.loads(result_file.read_text())
-            except ValueError:
-                result = None
-        if isinstance(result, dict):
-            _finish(deps, job, lease, JobStatus.COMPLETED, fields, result=result)
-            return "completed"
-        if size > limit:
-            error = JobError("result_too_large", RESULT_TOO_LARGE.format(mib=limit / 2**20), False)
-            detail = {"result_bytes": size, "limit_bytes": limit}
-        else:
-            error = JobError("analyzer_error", NOT_AN_OBJECT, False)
-    elif error_file.exists():
-        data = json.loads(error_file.read_text())
-        error = JobError(str(data["code"]), str(data["message"]), bool(data["retryable"]))
-        detail = data.get("detail")
-    elif returncode < 0:
-        error = JobError("analyzer_crashed", CRASHED, True)
-        detail = {"signal": signal.Signals(-returncode).name}
-    else:
-        error = JobError("analyzer_crashed", CRASHED, True)
-        detail = {"exit_code": returncode}
+    found = outcome_of(work_dir, returncode, deps.config.max_result_bytes)
+    if not isinstance(found, Failure):
+        _finish(deps, job, lease, JobStatus.COMPLETED, fields, result=found)
+        return "completed"
+    error, detail = JobError(found.code, found.message, found.retryable), found.detail
     if detail:
         _record_detail(deps, job, error, detail, fields)
 

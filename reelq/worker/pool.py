@@ -21,6 +21,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from reelq.analysis.registry import import_path
+
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 _DIED = -(2**31)  # sentinel on the done queue: the process's output ended
 
@@ -39,8 +41,11 @@ class WarmChild:
     def __init__(self, memory_limit_mb: int, env: dict[str, str], preload: tuple[str, ...] = ()) -> None:
         self.memory_limit_mb = memory_limit_mb
         # preload: analyzers (already allowed for earlier jobs) to import before the process says "ready"
-        config = json.dumps({"memory_limit_mb": memory_limit_mb, "preload": list(preload)})
-        # -I: the working directory and PYTHON* variables do not reach the child's imports.
+        # -I: PYTHON* variables and the child's own working directory do not reach its imports; it gets the
+        # worker's import path instead (installed packages, PYTHONPATH, the directory the worker runs in).
+        config = json.dumps(
+            {"memory_limit_mb": memory_limit_mb, "preload": list(preload), "path": import_path()}
+        )
         self.proc = subprocess.Popen(
             [sys.executable, "-I", "-m", "reelq.worker.child", config],
             env=env,

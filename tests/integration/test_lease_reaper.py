@@ -16,6 +16,7 @@ from unit.jobs.test_store import new_job
 from reelq.config import Settings
 from reelq.db.schema import job_events
 from reelq.jobs.states import JobStatus
+from reelq.queue.reaper import reap_once
 from reelq.runtime import Runtime
 
 pytestmark = pytest.mark.integration
@@ -210,3 +211,21 @@ def test_workers_are_seen_by_every_node(
     assert {a.worker_id, b.worker_id} <= seen
     a.stop_worker(0)
     assert a.worker_id not in {w["id"] for w in backend_runtime.store.live_workers(10)}
+
+
+def test_the_reaper_sends_a_lost_job_to_its_analyzers_queue(
+    backend_runtime: Runtime, user_id: str, nodes: Callable[..., Runtime]
+) -> None:
+    """A job whose message never left (a crash between commit and send) reaches a worker that runs its
+    analyzer, and only such a worker: the re-send is routed like the first send."""
+    rt = backend_runtime
+    lost = new_job(rt.store, user_id, analyzer=NOOP)  # inserted, never sent
+    assert reap_once(rt.store, rt.dispatcher.send, 0.0) == 1
+    assert rt.dispatcher.depths([NOOP, "probe"]) == {NOOP: 1, "probe": 0}
+    other = nodes(worker_analyzers=["probe"])
+    other.start_worker(1, embedded=True)
+    time.sleep(1.5)
+    assert rt.store.get(lost).status is JobStatus.QUEUED  # not its analyzer: left alone
+    right = nodes(worker_analyzers=[NOOP])
+    right.start_worker(1, embedded=True)
+    wait_status(rt, lost, JobStatus.COMPLETED)

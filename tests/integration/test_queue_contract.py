@@ -46,11 +46,17 @@ def consumers() -> Iterator[list[Consumer]]:
         c.stop(graceful=True)
 
 
-def node(url: str, rec: Recorder) -> Dispatcher:
-    """What one machine builds from REELQ_QUEUE_URL."""
-    d = Dispatcher(make_huey(url), rec.mark)
+def node(
+    url: str, rec: Recorder, serves: tuple[str, ...] = ("video",), limits: dict[str, int] | None = None
+) -> Dispatcher:
+    """What one machine builds from REELQ_QUEUE_URL; a job id names its analyzer before the dash."""
+    d = Dispatcher(make_huey(url), rec.mark, lambda job_id: ANALYZER_OF.get(job_id.split("-")[0], "video"))
+    d.serve(serves, limits)
     d.set_runner(rec.run)
     return d
+
+
+ANALYZER_OF = {"pose": "pose", "faces": "faces", "mod": "mypkg.pose:analyze"}
 
 
 def consume(d: Dispatcher, consumers: list[Consumer], workers: int = 2) -> None:
@@ -123,3 +129,69 @@ def test_a_dead_redis_never_fails_a_submit(caplog: pytest.LogCaptureFixture) -> 
     assert "job.dispatch_failed" in caplog.text
     with pytest.raises(Exception):  # noqa: B017  (readiness sees the outage)
         d.ping()
+
+
+def test_a_worker_takes_only_the_jobs_of_the_analyzers_it_runs(
+    queue_url: str, consumers: list[Consumer]
+) -> None:
+    api = node(queue_url, Recorder(), serves=())
+    for i in range(3):
+        api.send(f"pose-{i}")
+        api.send(f"video-{i}")
+        api.send(f"mod-{i}", analyzer="mypkg.pose:analyze")
+    assert api.depths(["pose", "video", "mypkg.pose:analyze", "faces"]) == {
+        "faces": 0,
+        "mypkg.pose:analyze": 3,
+        "pose": 3,
+        "video": 3,
+    }
+    poser, videos = Recorder(), Recorder()
+    consume(node(queue_url, poser, serves=("pose", "faces")), consumers)
+    consume(node(queue_url, videos, serves=("video",)), consumers)
+    assert sorted(poser.wait_for(3)) == ["pose-0", "pose-1", "pose-2"]
+    assert sorted(videos.wait_for(3)) == ["video-0", "video-1", "video-2"]
+    time.sleep(0.5)
+    assert len(poser.ids) == 3 and len(videos.ids) == 3
+    assert api.depths(["mypkg.pose:analyze"]) == {"mypkg.pose:analyze": 3}  # nobody runs it: they wait
+    late = Recorder()
+    consume(node(queue_url, late, serves=("mypkg.pose:analyze",)), consumers)
+    assert sorted(late.wait_for(3)) == ["mod-0", "mod-1", "mod-2"]
+
+
+def test_a_delayed_send_reaches_the_analyzers_queue(queue_url: str, consumers: list[Consumer]) -> None:
+    rec, other = Recorder(), Recorder()
+    consume(node(queue_url, other, serves=("video",)), consumers)  # runs Huey's own queue too
+    consume(node(queue_url, rec, serves=("pose",)), consumers)
+    sent = time.monotonic()
+    node(queue_url, Recorder(), serves=()).send("pose-later", 1.0)
+    assert rec.wait_for(1, timeout=10) == ["pose-later"]
+    assert rec.at["pose-later"] - sent >= 0.9 and other.ids == []
+
+
+def test_an_analyzers_concurrency_limit_holds_within_one_worker(
+    queue_url: str, consumers: list[Consumer]
+) -> None:
+    running: dict[str, int] = {"pose": 0, "video": 0}
+    most: dict[str, int] = {"pose": 0, "video": 0}
+    lock = threading.Lock()
+    done = Recorder()
+
+    def run(job_id: str) -> None:
+        kind = job_id.split("-")[0]
+        with lock:
+            running[kind] += 1
+            most[kind] = max(most[kind], running[kind])
+        time.sleep(0.2)
+        with lock:
+            running[kind] -= 1
+        done.run(job_id)
+
+    d = node(queue_url, done, serves=("pose", "video"), limits={"pose": 1})
+    d.set_runner(run)
+    for i in range(4):
+        d.send(f"pose-{i}")
+        d.send(f"video-{i}")
+    consume(d, consumers, workers=4)
+    assert len(done.wait_for(8, timeout=20)) == 8
+    assert most["pose"] == 1  # one at a time, although three threads were free
+    assert most["video"] >= 2

@@ -53,7 +53,7 @@ def test_metrics_report_the_whole_deployment(api: TestClient) -> None:
         still.finish(job_id, f"L{job_id[-6:]}", JobStatus.COMPLETED, result={})
     assert still.claim(failed, "F", "w", 60)
     still.finish(failed, "F", JobStatus.FAILED, error=JobError("bad", "bad", False))
-    rt.dispatcher.send("some-job")  # one message waiting, no consumer here
+    rt.dispatcher.send("some-job", analyzer="video")  # one message waiting, no consumer here
 
     r = api.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
@@ -64,6 +64,8 @@ def test_metrics_report_the_whole_deployment(api: TestClient) -> None:
     assert m[("reelq_jobs", (("status", "processing"),))] == 0
     assert m[("reelq_jobs_due", ())] == 1
     assert m[("reelq_queue_depth", ())] == 1
+    assert m[("reelq_analyzer_queue_depth", (("analyzer", "video"),))] == 1
+    assert m[("reelq_analyzer_workers", (("analyzer", "video"),))] == 0
     assert m[("reelq_upload_bytes_total", ())] == 3750
     assert m[("reelq_job_duration_seconds_count", (("status", "completed"),))] == 3
     assert m[("reelq_job_duration_seconds_bucket", (("le", "0.1"), ("status", "completed")))] == 3
