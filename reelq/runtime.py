@@ -29,6 +29,8 @@ from reelq.notify.service import Notifier
 from reelq.queue.consumer import Ticker, make_consumer
 from reelq.queue.huey_app import Dispatcher, make_huey
 from reelq.queue.reaper import bury_dead_workers, reap_once
+from reelq.storage import Storage, make_storage
+from reelq.storage.scratch import clean_stale_scratch
 from reelq.uploads.intake import Intake
 from reelq.uploads.tus import TusConfig, TusUploads
 from reelq.uploads.tus_store import TusStore
@@ -59,6 +61,11 @@ class Runtime:
     status_reader: StatusReader | None = field(init=False, default=None)
     limiter: Limiter = field(init=False)  # quotas and rate limits (reelq/auth/limits.py)
 
+    @property
+    def storage(self) -> Storage:
+        """Where sources and artifacts live: the data dir or a bucket (``REELQ_STORAGE_URL``)."""
+        return self.service.storage
+
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -68,12 +75,14 @@ class Runtime:
                 upgrade(engine)
         store = JobStore(engine)
         layout = Layout(settings.data_dir)
+        storage = make_storage(settings.storage_url, layout)
         dispatcher = Dispatcher(make_huey(settings.resolved_queue_url), store.mark_dispatched)
         service = JobService(
             store,
             layout,
             dispatcher.send,
             max_attempts=settings.max_attempts,
+            storage=storage,
         )
         # Notifications: outbox rows join the terminal transaction; a Huey task sends them after it.
         notifier = Notifier.build(settings, engine)
@@ -122,7 +131,10 @@ class Runtime:
             child_max_jobs=s.child_max_jobs,
             child_max_memory_mb=s.child_max_memory_mb,
         )
-        deps = WorkerDeps(self.store, self.layout, config, self.worker_id, self.dispatcher.send)
+        deps = WorkerDeps(
+            self.store, self.layout, config, self.worker_id, self.dispatcher.send, storage=self.storage
+        )
+        clean_stale_scratch(self.layout.root)  # what a killed worker on this host left behind
         self.deps = deps
         deps.after_finish.append(self.notifier.trigger)
         notify = Ticker(s.reaper_seconds, self.notifier.tick, "notify")

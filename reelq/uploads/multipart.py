@@ -38,7 +38,7 @@ class ReceivedForm:
     fields: dict[str, str] = field(default_factory=dict)
 
     def discard(self) -> None:
-        if self.file is not None:
+        if self.file is not None and self.file.path is not None:
             self.file.path.unlink(missing_ok=True)
 
 

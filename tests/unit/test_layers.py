@@ -21,7 +21,19 @@ LAYERS: dict[str, set[str]] = {
     "edge": {"api", "app", "cli", "cli_client", "client", "doctor", "serving", "testing", "web"},
     "wiring": {"runtime"},
     "core": {"jobs", "uploads", "notify", "queue", "worker", "auth", "metrics", "embedded"},
-    "base": {"analysis", "files", "db", "errors", "config", "ids", "logs", "cache", "timeutil", "__init__"},
+    "base": {
+        "analysis",
+        "files",
+        "storage",
+        "db",
+        "errors",
+        "config",
+        "ids",
+        "logs",
+        "cache",
+        "timeutil",
+        "__init__",
+    },
 }
 RANK = {unit: rank for rank, units in enumerate(LAYERS.values()) for unit in units}
 WEB_FRAMEWORKS = {"fastapi", "starlette"}
