@@ -30,9 +30,11 @@ from reelq.queue.consumer import Ticker, make_consumer
 from reelq.queue.huey_app import Dispatcher, make_huey
 from reelq.queue.reaper import bury_dead_workers, reap_once
 from reelq.storage import Storage, make_storage
+from reelq.storage.objects import ObjectStorage
 from reelq.storage.scratch import clean_stale_scratch
 from reelq.uploads.intake import Intake
 from reelq.uploads.tus import TusConfig, TusUploads
+from reelq.uploads.tus_s3 import S3Finisher
 from reelq.uploads.tus_store import TusStore
 from reelq.worker.execute import WorkerConfig, WorkerDeps, execute
 
@@ -106,7 +108,7 @@ class Runtime:
             extra_analyzers=settings.analyzers,
             disk_reserve_bytes=settings.disk_reserve_bytes,
         )
-        rt.tus = build_tus(settings, engine, layout, rt.intake)
+        rt.tus = build_tus(settings, engine, layout, rt.intake, storage)
         rt.status_reader = make_status_reader(settings.resolved_database_url)
         rt.limiter = Limiter.build(settings, engine)
         return rt
@@ -189,7 +191,9 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_tus(settings: Settings, engine: Engine, layout: Layout, intake: Intake) -> TusUploads:
+def build_tus(
+    settings: Settings, engine: Engine, layout: Layout, intake: Intake, storage: Storage | None = None
+) -> TusUploads:
     config = TusConfig(
         max_size=settings.max_upload_bytes,
         expiry_seconds=settings.upload_expiry_seconds,
@@ -198,4 +202,8 @@ def build_tus(settings: Settings, engine: Engine, layout: Layout, intake: Intake
         lock_seconds=settings.upload_lock_seconds,
         idle_seconds=settings.upload_idle_seconds,
     )
-    return TusUploads(TusStore(engine), layout, intake, config)
+    store = TusStore(engine)
+    finisher = None
+    if isinstance(storage, ObjectStorage):
+        finisher = S3Finisher(store, storage.objects, intake)
+    return TusUploads(store, layout, intake, config, finisher)

@@ -91,6 +91,7 @@ class TusUploads:
         layout: Layout,
         intake: Intake,
         config: TusConfig,
+        finisher: Finisher | None = None,
     ) -> None:
         self.store = store
         self.layout = layout
@@ -98,7 +99,8 @@ class TusUploads:
         self.config = config
         self.instance = new_id()
         self.owner = process_owner(self.instance)
-        self.finisher = Finisher(store, layout, intake)
+        # where the bytes go: the data dir, or parts in a bucket (tus_s3.S3Finisher)
+        self.finisher = finisher or Finisher(store, layout, intake)
         self.locks = PatchLocks(store, self.owner, self.instance, config.lock_seconds)
 
     # -- discovery ---------------------------------------------------------------------------
