@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from reelq.files import Layout, StoredFile, fsync_dir
 from reelq.storage.port import Artifact
@@ -13,8 +16,40 @@ from reelq.storage.port import Artifact
 READ_BYTES = 1024 * 1024
 
 
+class FileWriter:
+    """A temporary file in the incoming dir, fsynced at the end."""
+
+    def __init__(self, incoming: Path) -> None:
+        incoming.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=incoming)
+        self.path = Path(name)
+        self.fh: BinaryIO | None = os.fdopen(fd, "wb")
+
+    def write(self, data: bytes) -> None:
+        assert self.fh is not None
+        self.fh.write(data)
+
+    def close(self) -> tuple[Path | None, str | None]:
+        assert self.fh is not None
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        self.fh = None
+        return self.path, None
+
+    def discard(self) -> None:
+        if self.fh is not None:
+            with contextlib.suppress(OSError):
+                self.fh.close()
+            self.fh = None
+        self.path.unlink(missing_ok=True)
+
+
 class LocalStorage:
     kind = "local"
+
+    def new_upload(self, user_id: str, incoming: Path) -> FileWriter:
+        return FileWriter(incoming)
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout

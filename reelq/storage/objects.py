@@ -15,9 +15,9 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from reelq.files import StoredFile
-from reelq.ids import is_id
+from reelq.ids import is_id, new_id
 from reelq.storage.port import Artifact, artifact_name_ok, job_prefix, user_prefix
-from reelq.storage.s3 import S3Objects, is_missing
+from reelq.storage.s3 import Part, S3Objects, is_missing
 from reelq.storage.scratch import scratch_root
 
 log = logging.getLogger("reelq.storage")
@@ -30,8 +30,54 @@ def upload_key(user_id: str, upload_id: str) -> str:
     return f"users/{user_id}/uploads/{upload_id}"
 
 
+class ObjectWriter:
+    """A body streamed into a multipart upload: at most one part in memory, nothing on disk."""
+
+    def __init__(self, objects: S3Objects, key: str) -> None:
+        self.objects = objects
+        self.key = key
+        self.part_size = objects.location.part_size
+        self.buffer = bytearray()
+        self.mpu: str | None = None
+        self.parts: list[Part] = []
+        self.done = False
+
+    def write(self, data: bytes) -> None:
+        self.buffer += data
+        while len(self.buffer) >= self.part_size:
+            self._send(bytes(self.buffer[: self.part_size]))
+            del self.buffer[: self.part_size]
+
+    def _send(self, data: bytes) -> None:
+        if self.mpu is None:
+            self.mpu = self.objects.create_multipart(self.key)
+        number = len(self.parts) + 1
+        self.parts.append(Part(number, self.objects.upload_part(self.key, self.mpu, number, data), len(data)))
+
+    def close(self) -> tuple[Path | None, str | None]:
+        if self.mpu is None:
+            self.objects.put_bytes(self.key, bytes(self.buffer))  # smaller than one part
+        else:
+            if self.buffer:
+                self._send(bytes(self.buffer))
+            self.objects.complete_multipart(self.key, self.mpu, self.parts)
+        self.buffer = bytearray()
+        self.done = True
+        return None, self.key
+
+    def discard(self) -> None:
+        self.buffer = bytearray()
+        if self.mpu is not None and not self.done:
+            self.objects.abort_multipart(self.key, self.mpu)
+        if self.done:
+            self.objects.delete(self.key)
+
+
 class ObjectStorage:
     kind = "s3"
+
+    def new_upload(self, user_id: str, incoming: Path) -> ObjectWriter:
+        return ObjectWriter(self.objects, upload_key(user_id, new_id()))
 
     def __init__(self, objects: S3Objects, data_dir: Path) -> None:
         self.objects = objects

@@ -47,8 +47,26 @@ class Artifact:
     size: int = 0
 
 
+class UploadWriter(Protocol):
+    """One file as it arrives in a request body (blocking; called from a worker thread)."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def close(self) -> tuple[Path | None, str | None]:
+        """Every byte stored durably; returns (local path, object key), one of them set."""
+        ...
+
+    def discard(self) -> None:
+        """Remove what was stored, at any point (an error, a refusal, a replay)."""
+        ...
+
+
 class Storage(Protocol):
     kind: str  # "local" or "s3"
+
+    def new_upload(self, user_id: str, incoming: Path) -> UploadWriter:
+        """Where a plain (multipart/form-data) upload is written while it arrives."""
+        ...
 
     def describe(self) -> str: ...
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import httpx
@@ -51,9 +52,9 @@ def test_upload_analysis_artifacts_and_delete_live_in_the_bucket(
         job = wait_for(done, 60, 0.2, "the job")
         assert job["status"] == "completed", job
         keys = moto_server.keys(s3_bucket)
-        sources = [k for k in keys if k.endswith("/source.mp4")]
-        assert len(sources) == 1 and keys[sources[0]] == clip.stat().st_size
-        assert sources[0].startswith("reelq/users/")
+        source = rt_of(client).store.get(job_id).source_path  # type: ignore[union-attr]
+        assert source.startswith("users/") and keys[f"reelq/{source}"] == clip.stat().st_size
+        assert moto_server.multipart_uploads(s3_bucket) == []
         artifacts = [k for k in keys if "/artifacts/" in k]
         assert artifacts, keys
         name = artifacts[0].rsplit("/", 1)[1]
@@ -96,3 +97,27 @@ def test_artifacts_redirect_to_a_presigned_get(
         direct = httpx.get(location)
         assert direct.status_code == 200
         assert direct.content == moto_server.client().get_object(Bucket=s3_bucket, Key=key)["Body"].read()
+
+
+def test_a_multipart_post_streams_into_parts_and_a_refused_one_leaves_nothing(
+    tmp_path: Path, clip: Path, moto_server: MotoServer, s3_bucket: str
+) -> None:
+    url = moto_server.url(s3_bucket, part_size="5MiB")
+    settings = s3_settings(tmp_path / "data", url, embedded_worker=False)
+    body = clip.read_bytes() + os.urandom(12 * 1024 * 1024)
+    with TestClient(create_app(settings)) as client:
+        auth = make_user(client)
+        r = client.post("/api/upload", headers=auth, files={"video": ("big.mp4", body, "video/mp4")})
+        assert r.status_code == 202, r.text
+        job = rt_of(client).store.get(r.json()["job_id"])
+        assert job is not None and job.file_sha256 == hashlib.sha256(body).hexdigest()
+        stored = (
+            moto_server.client().get_object(Bucket=s3_bucket, Key=f"reelq/{job.source_path}")["Body"].read()
+        )
+        assert stored == body
+        junk = os.urandom(7 * 1024 * 1024)
+        r = client.post("/api/upload", headers=auth, files={"video": ("x.mp4", junk, "video/mp4")})
+        assert r.status_code == 415
+        assert list(moto_server.keys(s3_bucket)) == [f"reelq/{job.source_path}"]
+        assert moto_server.multipart_uploads(s3_bucket) == []
+        assert upload_bytes_under(tmp_path / "data") == []
