@@ -63,7 +63,9 @@ class JobAction(BaseModel):
 
 class Readiness(BaseModel):
     status: Literal["ok", "unavailable"]
-    checks: dict[str, str] = Field(description="database, queue, workers: ok, unknown or failing: <reason>")
+    checks: dict[str, str] = Field(
+        description="database, queue, storage, workers: ok, unknown or failing: <reason>"
+    )
 
 
 class Problem(BaseModel):
