@@ -47,6 +47,7 @@ def test_a_healthy_deployment_is_ready_with_a_warning_for_expo(backend_runtime: 
         "database": "ok",
         "queue": "ok",
         "workers": "ok",
+        "storage": "ok",
         "disk": "ok",
         "codecs": "ok",
         "expo": "warn",
