@@ -14,7 +14,19 @@ from starlette.concurrency import run_in_threadpool
 
 from reelq import __version__, logs, web
 from reelq.api import admin as admin_api
-from reelq.api import devices, errors, jobs, notifications, openapi, polling, service, tus, upload, webhooks
+from reelq.api import (
+    devices,
+    direct_upload,
+    errors,
+    jobs,
+    notifications,
+    openapi,
+    polling,
+    service,
+    tus,
+    upload,
+    webhooks,
+)
 from reelq.api import limits as limits_api
 from reelq.api import metrics as metrics_api
 from reelq.api.middleware import RequestLog, SecurityHeaders
@@ -79,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = rt
     errors.install(app)
     app.include_router(upload.router)
+    app.include_router(direct_upload.router)  # before tus: /api/uploads/direct is not a tus upload id
     app.include_router(tus.router)
     # Browser clients: off unless REELQ_CORS_ORIGINS names origins (auth is a bearer token, no cookies).
     if settings.cors_origins:

@@ -32,6 +32,7 @@ from reelq.queue.reaper import bury_dead_workers, reap_once
 from reelq.storage import Storage, make_storage
 from reelq.storage.objects import ObjectStorage
 from reelq.storage.scratch import clean_stale_scratch
+from reelq.uploads.direct import DirectUploads
 from reelq.uploads.intake import Intake
 from reelq.uploads.tus import TusConfig, TusUploads
 from reelq.uploads.tus_s3 import S3Finisher
@@ -62,6 +63,7 @@ class Runtime:
     # one job row for the polling hot path, without a thread hop (api/polling.py)
     status_reader: StatusReader | None = field(init=False, default=None)
     limiter: Limiter = field(init=False)  # quotas and rate limits (reelq/auth/limits.py)
+    direct: DirectUploads | None = field(init=False, default=None)  # uploads straight to the bucket
 
     @property
     def storage(self) -> Storage:
@@ -109,6 +111,8 @@ class Runtime:
             disk_reserve_bytes=settings.disk_reserve_bytes,
         )
         rt.tus = build_tus(settings, engine, layout, rt.intake, storage)
+        if isinstance(rt.tus.finisher, S3Finisher) and isinstance(storage, ObjectStorage):
+            rt.direct = DirectUploads(rt.tus.store, storage.objects, rt.tus.finisher, rt.tus.config)
         rt.status_reader = make_status_reader(settings.resolved_database_url)
         rt.limiter = Limiter.build(settings, engine)
         return rt

@@ -231,8 +231,8 @@ class TusUploads:
     # -- internals ---------------------------------------------------------------------------
     async def _load(self, user_id: str, upload_id: str) -> TusUpload:
         row = await asyncio.to_thread(self.store.get, upload_id) if is_id(upload_id) else None
-        if row is None or row.user_id != user_id:
-            raise NotFound("no such upload", code="upload_not_found")
+        if row is None or row.user_id != user_id or (row.parts_json and '"direct": true' in row.parts_json):
+            raise NotFound("no such upload", code="upload_not_found")  # a direct upload is not a tus one
         if (
             row.state is UploadState.RECEIVING
             and row.expires_at < time.time()

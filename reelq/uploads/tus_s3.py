@@ -31,6 +31,11 @@ from reelq.uploads.tus_store import TusStore, TusUpload
 log = logging.getLogger("reelq.uploads")
 
 
+def is_direct(row: TusUpload) -> bool:
+    """A direct upload (``reelq.uploads.direct``): its parts come from the client, not from PATCHes."""
+    return bool(row.parts_json) and bool(json.loads(row.parts_json or "{}").get("direct"))
+
+
 def tail_prefix(row: TusUpload) -> str:
     return f"{upload_key(row.user_id, row.id)}.tail/"
 
@@ -175,7 +180,7 @@ class S3Finisher(Finisher):
         if row.job_id is None:
             self.objects.delete(key)
 
-    def _assemble(self, row: TusUpload, state: PartsState) -> str:
+    def assemble(self, row: TusUpload, state: PartsState) -> str:
         """The whole upload as one object (idempotent: a finish that crashed after this is repeated)."""
         key = upload_key(row.user_id, row.id)
         if self.objects.size(key) == row.length:
@@ -196,7 +201,7 @@ class S3Finisher(Finisher):
 
     def finish(self, row: TusUpload, token: str) -> TusUpload:
         state = PartsState.load(row.parts_json)
-        key = self._assemble(row, state)
+        key = self.assemble(row, state)
         cached = self._hashes.get(row.id)
         # Another node received the earlier PATCHes: its running hash is not here, so read the object once.
         sha256 = cached[1].hexdigest() if cached and cached[0] == row.length else self.objects.sha256(key)
