@@ -50,13 +50,13 @@ def start_moto(log: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("moto did not start")
 
 
-def start_serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def start_serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "reelq.cli", "serve", "--no-worker", "--port", str(port)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -119,7 +119,7 @@ def main() -> None:
         ).stdout.strip()
         auth = {"Authorization": f"Bearer {token}"}
         for mode, env in envs.items():
-            server, base = start_serve(env)
+            server, base = start_serve(env, work / f"serve-{mode}.log")
             procs.append(server)
             for path, fn in (
                 ("multipart", lambda: run_multipart(base, auth, src)),  # noqa: B023
@@ -142,7 +142,7 @@ def main() -> None:
 
         clip = make_clip(work / "clip.mp4", seconds=args.clip_seconds)
         wenv = {**envs["bucket"], "REELQ_LOG_LEVEL": "INFO", "REELQ_LOG_FORMAT": "json"}
-        server, base = start_serve(envs["bucket"])
+        server, base = start_serve(envs["bucket"], work / "serve-clip.log")
         procs.append(server)
         with clip.open("rb") as fh:
             job_id = httpx.post(
@@ -174,6 +174,10 @@ def main() -> None:
             if rec.get("event") == "job.completed":
                 analysis["job_seconds"] = float(rec["seconds"])  # from the claim: fetch included
         analysis["clip_mib"] = round(clip.stat().st_size / BLOCK, 2)
+    except BaseException:
+        for log in sorted(work.glob("*.log")):
+            print(f"--- {log.name}\n{log.read_text()[-3000:]}", file=sys.stderr)
+        raise
     finally:
         for proc in procs:
             if proc.poll() is None:

@@ -5,6 +5,7 @@
  * used, `POST /api/upload` with an `Idempotency-Key` (kept in the store) and the seed's 3-minute timeout.
  */
 
+import { isDirectAddress, uploadDirect } from "./direct.js";
 import { AbortError, ApiError, NetworkError, ReelqError, TimeoutError, UploadError, apiError, isAbort } from "./errors.js";
 import type { Http } from "./http.js";
 import { errorFrom } from "./http.js";
@@ -203,13 +204,19 @@ class Upload implements UploadHandle {
 
   private async upload(source: UploadSource, signal: AbortSignal): Promise<string> {
     const { store } = this.deps;
-    const existing = await store.get(source.fingerprint);
+    let existing = await store.get(source.fingerprint);
     if (existing?.jobId) {
       this.progress(existing.size, existing.size);
       return existing.jobId;
     }
     const method = this.o.method ?? "auto";
     if (method === "multipart" || existing?.idempotencyKey) return this.multipart(source, signal, existing);
+    if (method === "auto" && (!existing?.uploadUrl || isDirectAddress(existing.uploadUrl))) {
+      // straight to the server's bucket when it offers that (direct.ts); else tus
+      const jobId = await uploadDirect(this.deps, source, this.o, existing, signal, (sent) => this.progress(sent, source.size));
+      if (jobId) return this.finish({ ...(existing ?? { fingerprint: source.fingerprint, offset: 0, size: source.size, updatedAt: Date.now() }) }, jobId);
+      existing = undefined;
+    }
     try {
       return await this.tus(source, signal, existing);
     } catch (err) {
