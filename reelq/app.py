@@ -14,7 +14,18 @@ from starlette.concurrency import run_in_threadpool
 
 from reelq import __version__, logs, web
 from reelq.api import admin as admin_api
-from reelq.api import devices, jobs, notifications, openapi, polling, service, tus, upload, webhooks
+from reelq.api import (
+    devices,
+    direct_upload,
+    jobs,
+    notifications,
+    openapi,
+    polling,
+    service,
+    tus,
+    upload,
+    webhooks,
+)
 from reelq.api import metrics as metrics_api
 from reelq.config import Settings, get_settings
 from reelq.embedded import EmbeddedWorkerLock, log_shutdown_wait
@@ -81,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = rt
     errors.install(app)
     app.include_router(upload.router)
+    app.include_router(direct_upload.router)  # before tus: /api/uploads/direct is not a tus upload id
     app.include_router(tus.router)
     # Innermost: who is calling is checked before any body byte; every body has a limit and a deadline.
     app.add_middleware(BodyGuard, owner=app)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 import typer.core
 
-from reelq import __version__, cli_client, logs
+from reelq import __version__, cli_client, cli_storage, logs
 from reelq.cli_analyze import check_analyzers, parse_analyzers
 from reelq.errors import ReelqError
 from reelq.ids import is_id
@@ -50,6 +50,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(db_app, name="db")
 dev_app = typer.Typer(help="Tools for developing an app against reelq.", no_args_is_help=True)
 app.add_typer(dev_app, name="dev")
+app.add_typer(cli_storage.app, name="storage")
 
 
 def _runtime(settings: Settings | None = None) -> Runtime:

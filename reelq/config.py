@@ -11,8 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from reelq.storage.url import parse_storage_url
 
 GiB = 1024**3
 
@@ -52,6 +54,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REELQ_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(Path("./reelq-data"), description="Uploads, artifacts and the SQLite files.")
+    storage_url: str = Field(
+        "",
+        description="Where sources, artifacts and finished uploads live: empty for the data dir, or "
+        "s3://BUCKET/PREFIX?endpoint=…&region=…&path_style=true (docs/deployment.md).",
+    )
     database_url: str | None = Field(None, description="Job store; default: SQLite file in the data dir.")
     queue_url: str | None = Field(
         None, description="Dispatch; default: SQLite file in the data dir. redis:// selects Redis."
@@ -300,6 +307,22 @@ class Settings(BaseSettings):
                 if origin != "*" and not _ORIGIN_RE.match(str(origin)):
                     raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
         return value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage(cls, value: str) -> str:
+        parse_storage_url(value)  # refuse a bad URL at start-up, not at the first upload
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _shared_secret_with_a_bucket(self) -> Settings:
+        # Each node has its own data dir then: a key made in one would not verify URLs on another.
+        if self.storage_url and self.signing_secret is None:
+            raise ValueError(
+                "with REELQ_STORAGE_URL set, set REELQ_SIGNING_SECRET too (the same on every node), "
+                "so any node verifies the signed artifact URLs another node made"
+            )
+        return self
 
     @field_validator("data_dir")
     @classmethod

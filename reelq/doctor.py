@@ -17,6 +17,9 @@ from reelq.db.engine import make_engine
 from reelq.db.migrate import current_revision
 from reelq.jobs.store import JobStore
 from reelq.queue.huey_app import make_huey
+from reelq.storage.check import ProbeFailed, probe
+from reelq.storage.s3 import S3Objects
+from reelq.storage.url import parse_storage_url
 
 GiB = 1024**3
 
@@ -171,12 +174,25 @@ def check_expo(s: Settings, timeout: float = 3.0, client: httpx.Client | None = 
     return Check("expo", Verdict.OK, f"reachable ({url} answered HTTP {r.status_code})")
 
 
+def check_storage(s: Settings) -> Check:
+    """The data dir (nothing more to check than the disk), or a round trip through the bucket."""
+    location = parse_storage_url(s.storage_url)
+    if location is None:
+        return Check("storage", Verdict.OK, f"the data dir {s.data_dir.resolve()}")
+    try:
+        steps = probe(S3Objects(location))
+    except ProbeFailed as exc:
+        return Check("storage", Verdict.FAIL, f"{location.describe()}: {exc}")
+    return Check("storage", Verdict.OK, f"{location.describe()}: {', '.join(steps)} ok")
+
+
 CHECKS: list[Callable[[Settings], Check]] = [
     check_configuration,
     check_analyzers,
     check_database,
     check_queue,
     check_workers,
+    check_storage,
     check_disk,
     check_codecs,
     check_expo,

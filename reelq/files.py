@@ -84,11 +84,15 @@ def fsync_dir(path: Path) -> None:
 
 @dataclass(frozen=True)
 class StoredFile:
-    """An uploaded file already on disk (in the incoming dir) with what was learnt while it arrived."""
+    """An uploaded file, stored, with what was learnt while it arrived.
 
-    path: Path
+    ``path``: a file in the incoming dir; ``key``: an object already in the bucket (object storage only).
+    """
+
+    path: Path | None
     name: str
     size: int
     sha256: str
     content_type: str
     extension: str
+    key: str | None = None

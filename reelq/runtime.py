@@ -30,8 +30,13 @@ from reelq.queue.capacity import AnalyzerCapacity, ServedAnalyzers, capacity
 from reelq.queue.consumer import Ticker, make_consumer
 from reelq.queue.huey_app import Dispatcher, make_huey
 from reelq.queue.reaper import bury_dead_workers, reap_once
+from reelq.storage import Storage, make_storage
+from reelq.storage.objects import ObjectStorage
+from reelq.storage.scratch import clean_stale_scratch
+from reelq.uploads.direct import DirectUploads
 from reelq.uploads.intake import Intake
 from reelq.uploads.tus import TusConfig, TusUploads
+from reelq.uploads.tus_s3 import S3Finisher
 from reelq.uploads.tus_store import TusStore
 from reelq.worker.check import served_analyzers
 from reelq.worker.execute import WorkerConfig, WorkerDeps, execute
@@ -61,6 +66,12 @@ class Runtime:
     status_reader: StatusReader | None = field(init=False, default=None)
     limiter: Limiter = field(init=False)  # quotas and rate limits (reelq/auth/limits.py)
     served: ServedAnalyzers = field(init=False)  # which analyzers live workers run (waiting_for_worker)
+    direct: DirectUploads | None = field(init=False, default=None)  # uploads straight to the bucket
+
+    @property
+    def storage(self) -> Storage:
+        """Where sources and artifacts live: the data dir or a bucket (``REELQ_STORAGE_URL``)."""
+        return self.service.storage
 
     @classmethod
     def build(cls, settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -71,6 +82,7 @@ class Runtime:
                 upgrade(engine)
         store = JobStore(engine)
         layout = Layout(settings.data_dir)
+        storage = make_storage(settings.storage_url, layout)
         dispatcher = Dispatcher(
             make_huey(settings.resolved_queue_url), store.mark_dispatched, store.analyzer_of
         )
@@ -80,6 +92,7 @@ class Runtime:
             layout,
             dispatcher.send,
             max_attempts=settings.max_attempts,
+            storage=storage,
         )
         # Notifications: outbox rows join the terminal transaction; a Huey task sends them after it.
         notifier = Notifier.build(settings, engine)
@@ -104,7 +117,9 @@ class Runtime:
             disk_reserve_bytes=settings.disk_reserve_bytes,
             check_device=notifier.devices.check_available,
         )
-        rt.tus = build_tus(settings, engine, layout, rt.intake)
+        rt.tus = build_tus(settings, engine, layout, rt.intake, storage)
+        if isinstance(rt.tus.finisher, S3Finisher) and isinstance(storage, ObjectStorage):
+            rt.direct = DirectUploads(rt.tus.store, storage.objects, rt.tus.finisher, rt.tus.config)
         rt.status_reader = make_status_reader(settings.resolved_database_url)
         rt.limiter = Limiter.build(settings, engine)
         rt.served = ServedAnalyzers(lambda: store.live_workers(rt.live_window))
@@ -151,7 +166,10 @@ class Runtime:
             served=served,
             limits={name: (own.time_limit, own.memory_limit_mb) for name, own in s.analyzer_limits.items()},
         )
-        deps = WorkerDeps(self.store, self.layout, config, self.worker_id, self.dispatcher.send)
+        deps = WorkerDeps(
+            self.store, self.layout, config, self.worker_id, self.dispatcher.send, storage=self.storage
+        )
+        clean_stale_scratch(self.layout.root)  # what a killed worker on this host left behind
         self.deps = deps
         deps.after_finish.append(self.notifier.trigger)
         notify = Ticker(s.reaper_seconds, self.notifier.tick, "notify")
@@ -206,7 +224,9 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_tus(settings: Settings, engine: Engine, layout: Layout, intake: Intake) -> TusUploads:
+def build_tus(
+    settings: Settings, engine: Engine, layout: Layout, intake: Intake, storage: Storage | None = None
+) -> TusUploads:
     config = TusConfig(
         max_size=settings.max_upload_bytes,
         expiry_seconds=settings.upload_expiry_seconds,
@@ -215,4 +235,8 @@ def build_tus(settings: Settings, engine: Engine, layout: Layout, intake: Intake
         lock_seconds=settings.upload_lock_seconds,
         idle_seconds=settings.upload_idle_seconds,
     )
-    return TusUploads(TusStore(engine), layout, intake, config)
+    store = TusStore(engine)
+    finisher = None
+    if isinstance(storage, ObjectStorage):
+        finisher = S3Finisher(store, storage.objects, intake)
+    return TusUploads(store, layout, intake, config, finisher)

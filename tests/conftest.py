@@ -15,6 +15,7 @@ from reelq.runtime import Runtime
 from reelq.testing import make_clip
 
 from contract import check_transport
+from s3server import moto_server, s3_bucket, s3_url  # noqa: F401  (fixtures)
 from support import fast_settings, make_user
 
 

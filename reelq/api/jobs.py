@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from reelq.api.polling import (
@@ -23,6 +23,7 @@ from reelq.api.polling import (
     watch,
 )
 from reelq.api.schemas import PROBLEMS, JobList, JobOut, Problem, job_out
+from reelq.api.stored_files import artifact_response
 from reelq.auth.tokens import User
 from reelq.errors import BadRequest, Forbidden, JobNotFound, NotFound
 from reelq.http.deps import current_user, runtime
@@ -117,7 +118,7 @@ async def get_artifact(
         int | None, Query(ge=0, lt=2**63, description="Expiry of a signed URL (unix time)")
     ] = None,
     sig: Annotated[str | None, Query(max_length=64, description="Signature of a signed URL")] = None,
-) -> FileResponse:
+) -> Response:
     if exp is None and sig is None:
         user = await current_user(request)
         job = await run_in_threadpool(rt.service.get, user.id, job_id)
@@ -135,10 +136,10 @@ async def get_artifact(
             raise JobNotFound(f"no job {job_id[:64]!r}")
         job = found
         cache = f"private, max-age={max(0, min(3600, exp - int(time.time())))}"
-    path = rt.layout.artifact_path(job.user_id, job.id, name)
-    if path is None:
+    found_artifact = await run_in_threadpool(rt.storage.artifact, job.user_id, job.id, name)
+    if found_artifact is None:
         raise NotFound(f"job {job_id[:64]} has no artifact {name[:100]!r}", code="artifact_not_found")
-    return FileResponse(path, headers={"Cache-Control": cache})
+    return await artifact_response(rt.storage, found_artifact, {"Cache-Control": cache})
 
 
 @router.get(

@@ -167,6 +167,10 @@ def _jobs(doc: dict[str, Any]) -> None:
         "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
     }
     artifact["responses"]["403"] = problem("The signed URL has expired or was altered (bad_signature)")
+    artifact["responses"]["307"] = {
+        "description": "Object storage with artifacts=redirect: a presigned GET of the file in the bucket",
+        "headers": {"Location": {"schema": {"type": "string"}}},
+    }
 
     events = _op(doc, "/api/jobs/{job_id}/events", "get")
     events["responses"]["200"] = {

@@ -75,7 +75,9 @@ class AnalyzerState(BaseModel):
 
 class Readiness(BaseModel):
     status: Literal["ok", "unavailable"]
-    checks: dict[str, str] = Field(description="database, queue, workers: ok, unknown or failing: <reason>")
+    checks: dict[str, str] = Field(
+        description="database, queue, storage, workers: ok, unknown or failing: <reason>"
+    )
     analyzers: dict[str, AnalyzerState] = Field(
         default_factory=dict, description="Per analyzer offered or run here: its queue depth and its workers"
     )

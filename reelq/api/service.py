@@ -19,7 +19,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Database, queue and a recent worker heartbeat answer")
+@router.get("/readyz", summary="Database, queue, storage and a recent worker heartbeat answer")
 def readyz(rt: Annotated[Runtime, Depends(runtime)]) -> JSONResponse:
     checks: dict[str, Any] = {}
     try:
@@ -33,6 +33,11 @@ def readyz(rt: Annotated[Runtime, Depends(runtime)]) -> JSONResponse:
         checks["queue"] = "ok"
     except Exception as exc:
         checks["queue"] = f"failing: {exc.__class__.__name__}"
+    try:
+        rt.storage.check()  # the data dir, or the bucket (HEAD bucket)
+        checks["storage"] = "ok"
+    except Exception as exc:
+        checks["storage"] = f"failing: {exc.__class__.__name__}"
     analyzers: dict[str, Any] = {}
     if checks["database"] == "ok":
         window = max(rt.settings.reaper_seconds * 3, 30.0)

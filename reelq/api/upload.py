@@ -103,6 +103,7 @@ async def upload(
             max_file_bytes=settings.max_upload_bytes,
             idle_seconds=settings.upload_idle_seconds,
             on_file_start=lambda fields: rt.intake.prepare(fields, user.id),
+            open_writer=lambda: rt.storage.new_upload(user.id, rt.layout.incoming),
         )
     finally:
         active[user.id] -= 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -207,7 +206,7 @@ class Accounts:
                 path.unlink(missing_ok=True)
         with self.engine.begin() as conn:
             conn.execute(delete(users).where(users.c.id == user_id))  # cascades to tokens, devices …
-        shutil.rmtree(self.layout.root / "users" / user_id, ignore_errors=True)
+        self.service.storage.remove_user(user_id)
         return len(job_ids)
 
 

@@ -12,7 +12,7 @@ from typing import IO, Any
 import httpx
 
 from reelq.client import _base as b
-from reelq.client import errors
+from reelq.client import direct, errors
 from reelq.client.models import Job
 from reelq.client.resume import ResumeStore, fingerprint
 
@@ -34,8 +34,10 @@ class Client:
         chunk_size: int | None = None,
         resume_store: ResumeStore | bool | None = None,
         transport: httpx.BaseTransport | None = None,
+        direct: bool = True,
     ) -> None:
         self.base_url = b.normalise_base(base_url)
+        self.direct = direct  # upload straight to the server's bucket when it offers that (client/direct.py)
         self.policy = b.RetryPolicy(max_retries=max_retries)
         self.chunk_size = chunk_size
         self.timeout = timeout
@@ -236,6 +238,11 @@ class Client:
             if not self.store.claim(key):
                 key = None
         try:
+            if self.direct:
+                fields = {"metadata": meta, "push_token": push_token, "analyzer": analyzer}
+                job_id = direct.upload(self, source, key, fields, on_progress)
+                if job_id is not None:
+                    return job_id
             return self._tus_keyed(source, key, meta, push_token, analyzer, on_progress)
         finally:
             if self.store is not None and key:

@@ -125,6 +125,8 @@ tus_uploads = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False),
+    # object storage only: multipart upload id, committed parts and the tail object (uploads/tus_s3.py)
+    Column("parts_json", Text, nullable=True),
     Index("ix_tus_uploads_user_state", "user_id", "state"),
     Index("ix_tus_uploads_state_expires", "state", "expires_at"),
 )

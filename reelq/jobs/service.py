@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import shutil
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -13,12 +11,14 @@ from typing import Any, Protocol
 from sqlalchemy.exc import IntegrityError
 
 from reelq.errors import BadRequest, Conflict, JobNotFound, TransitionConflict
-from reelq.files import Layout, StoredFile, fsync_dir
+from reelq.files import Layout, StoredFile
 from reelq.ids import is_id, new_id
 from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
 from reelq.jobs.store import JobStore
 from reelq.logs import event
+from reelq.storage.local import LocalStorage
+from reelq.storage.port import Storage
 
 log = logging.getLogger("reelq.jobs")
 
@@ -39,9 +39,11 @@ class JobService:
         send: Send,
         *,
         max_attempts: int,
+        storage: Storage | None = None,
     ) -> None:
         self.store = store
         self.layout = layout
+        self.storage: Storage = storage or LocalStorage(layout)
         self.send = send
         self.max_attempts = max_attempts
 
@@ -60,10 +62,7 @@ class JobService:
             if existing is not None:
                 return existing, False
         job_id = new_id()
-        dest = self.layout.source_path(user_id, job_id, upload.extension)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(upload.path, dest)
-        fsync_dir(dest.parent)
+        source = self.storage.adopt_source(upload, user_id, job_id)
         try:
             job = self.store.insert(
                 {
@@ -75,7 +74,7 @@ class JobService:
                     "file_size": upload.size,
                     "file_sha256": upload.sha256,
                     "content_type": upload.content_type,
-                    "source_path": self.layout.relative(dest),
+                    "source_path": source,
                     "metadata": metadata,
                     "idempotency_key": idempotency_key,
                     # marked dispatched up front (one write less); if the send below fails, the
@@ -84,15 +83,18 @@ class JobService:
                 }
             )
         except IntegrityError:
-            # Another request with the same key won the race.
-            self.layout.remove_job(user_id, job_id)
+            # Another request with the same key won the race. An object upload (``key``) stays its
+            # caller's until a job holds it: the caller removes it, or a retry of it makes the job.
+            self.storage.remove_job(user_id, job_id, None if upload.key else source)
             if idempotency_key is not None:
-                existing = self._replay(user_id, idempotency_key, None, sha256=upload.sha256)
+                existing = self._replay(
+                    user_id, idempotency_key, upload if upload.key else None, sha256=upload.sha256
+                )
                 if existing is not None:
                     return existing, False
             raise
         except BaseException:
-            self.layout.remove_job(user_id, job_id)
+            self.storage.remove_job(user_id, job_id, None if upload.key else source)
             raise
         event(
             log,
@@ -113,8 +115,8 @@ class JobService:
         if existing is None:
             return None
         digest = upload.sha256 if upload is not None else sha256
-        if upload is not None:
-            upload.path.unlink(missing_ok=True)
+        if upload is not None and existing.source_path != upload.key:
+            self.storage.discard(upload)
         if existing.file_sha256 != digest:
             raise Conflict(
                 "this Idempotency-Key was already used with a different file", code="idempotency_key_reused"
@@ -146,7 +148,7 @@ class JobService:
     def retry(self, user_id: str, job_id: str) -> None:
         job = self.get(user_id, job_id)
         self.store.retry(job.id)
-        shutil.rmtree(self.layout.artifacts_dir(job.user_id, job.id), ignore_errors=True)
+        self.storage.remove_artifacts(job.user_id, job.id)
         event(log, "job.retried", job_id=job.id, user_id=user_id)
         self.send(job.id, 0.0, analyzer=job.analyzer)
 
@@ -157,7 +159,7 @@ class JobService:
             with contextlib.suppress(TransitionConflict):
                 self.store.cancel(job.id)
         self.store.delete(job.id)
-        self.layout.remove_job(job.user_id, job.id)
+        self.storage.remove_job(job.user_id, job.id, job.source_path)
         event(log, "job.deleted", job_id=job.id, user_id=user_id)
 
     def purge_finished(self, older_than_seconds: float) -> int:
@@ -165,8 +167,9 @@ class JobService:
         count = 0
         for job_id, user_id in self.store.finished_before(time.time() - older_than_seconds):
             # guarded: only a job still finished is deleted (a retry may have re-queued it meanwhile)
+            source = self.store.get(job_id, user_id) if self.storage.kind != "local" else None
             if self.store.delete(job_id, only_finished=True):
-                self.layout.remove_job(user_id, job_id)
+                self.storage.remove_job(user_id, job_id, source.source_path if source else None)
                 event(log, "job.purged", job_id=job_id, user_id=user_id)
                 count += 1
         return count

@@ -122,7 +122,11 @@ class Intake:
         return UploadRequest(analyzer, metadata, push_token)
 
     def check_space(self, incoming_bytes: int) -> None:
-        """507 unless the data dir keeps its reserve after ``incoming_bytes`` more (blocking: a thread)."""
+        """507 unless the data dir keeps its reserve after ``incoming_bytes`` more (blocking: a thread).
+
+        With object storage the upload's bytes go to the bucket, not to this node's disk."""
+        if self.service.storage.kind != "local":
+            return
         if self.layout.free_bytes() < self.disk_reserve_bytes + incoming_bytes:
             raise InsufficientStorage("the server is low on disk space; try again later")
 

@@ -7,14 +7,11 @@ the fields that came before the file part, so a refused field stops the upload b
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import anyio.to_thread
 from python_multipart.exceptions import MultipartParseError
@@ -22,6 +19,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from reelq.errors import BadRequest, RequestTimeout, UploadTooLarge
 from reelq.files import StoredFile, display_name
+from reelq.storage.local import FileWriter
+from reelq.storage.port import UploadWriter
 from reelq.uploads.pace import TooSlow, paced
 from reelq.uploads.sniff import SNIFF_BYTES, Container, require_video
 
@@ -36,10 +35,11 @@ BATCH_BYTES = 128 * 1024  # small enough that little work is left when the last 
 class ReceivedForm:
     file: StoredFile | None
     fields: dict[str, str] = field(default_factory=dict)
+    writer: UploadWriter | None = None
 
     def discard(self) -> None:
-        if self.file is not None:
-            self.file.path.unlink(missing_ok=True)
+        if self.writer is not None:
+            self.writer.discard()
 
 
 class _State:
@@ -47,11 +47,11 @@ class _State:
 
     def __init__(
         self,
-        dest_dir: Path,
+        open_writer: Callable[[], UploadWriter],
         max_file_bytes: int,
         on_file_start: Callable[[Mapping[str, str]], object] | None = None,
     ) -> None:
-        self.dest_dir = dest_dir
+        self.open_writer = open_writer
         self.on_file_start = on_file_start
         self.max_file_bytes = max_file_bytes
         self.fields: dict[str, str] = {}
@@ -64,8 +64,9 @@ class _State:
         self.field_buf = bytearray()
         self.head = bytearray()
         self.container: Container | None = None
-        self.fh: BinaryIO | None = None
-        self.path: Path | None = None
+        self.fh: UploadWriter | None = None  # open while the file part arrives
+        self.writer: UploadWriter | None = None
+        self.stored: tuple[Path | None, str | None] = (None, None)
         self.sha = hashlib.sha256()
         self.size = 0
         self.file_done = False
@@ -107,10 +108,7 @@ class _State:
             if self.on_file_start is not None:
                 self.on_file_start(self.fields)
             self.file_name = display_name(self.part_filename)
-            self.dest_dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix="upload-", suffix=".part", dir=self.dest_dir)
-            self.fh = os.fdopen(fd, "wb")
-            self.path = Path(tmp_name)
+            self.fh = self.writer = self.open_writer()
         elif len(self.fields) >= MAX_FIELDS:
             raise BadRequest("too many form fields")
 
@@ -147,9 +145,7 @@ class _State:
                 assert self.fh is not None
                 self.fh.write(bytes(self.head))
             assert self.fh is not None
-            self.fh.flush()
-            os.fsync(self.fh.fileno())
-            self.fh.close()
+            self.stored = self.fh.close()
             self.fh = None
             self.file_done = True
         elif self.part_name is not None:
@@ -170,12 +166,9 @@ class _State:
         }
 
     def cleanup(self) -> None:
-        if self.fh is not None:
-            with contextlib.suppress(OSError):
-                self.fh.close()
-            self.fh = None
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
+        self.fh = None
+        if self.writer is not None:
+            self.writer.discard()
 
 
 def boundary_of(content_type: str | None) -> bytes:
@@ -196,13 +189,15 @@ async def receive_multipart(
     max_file_bytes: int,
     idle_seconds: float | None = None,
     on_file_start: Callable[[Mapping[str, str]], object] | None = None,
+    open_writer: Callable[[], UploadWriter] | None = None,
 ) -> ReceivedForm:
-    """Read a multipart body from ``chunks``; the parsing and disk writes run off the event loop.
+    """Read a multipart body from ``chunks``; the parsing and the writes run off the event loop.
 
+    The file goes to ``open_writer()`` (a bucket's multipart upload), or a temporary file in ``dest_dir``.
     The body is ended with 408 when it stops or trickles (``reelq.uploads.pace``).
     """
     boundary = boundary_of(content_type)
-    state = _State(dest_dir, max_file_bytes, on_file_start)
+    state = _State(open_writer or (lambda: FileWriter(dest_dir)), max_file_bytes, on_file_start)
     parser = MultipartParser(boundary, state.callbacks(), max_header_count=8, max_header_size=4096)  # type: ignore[arg-type]
 
     def feed(data: bytes) -> None:
@@ -230,14 +225,16 @@ async def receive_multipart(
         # Includes a client that went away (the stream raises) and task cancellation.
         state.cleanup()
         raise
-    if not state.file_done or state.path is None or state.container is None:
+    if not state.file_done or state.writer is None or state.container is None:
         raise BadRequest(f"no file part: {_SEND_FILE}", code="missing_file")
+    path, key = state.stored
     received = StoredFile(
-        path=state.path,
+        path=path,
+        key=key,
         name=state.file_name,
         size=state.size,
         sha256=state.sha.hexdigest(),
         content_type=state.container.content_type,
         extension=state.container.extension,
     )
-    return ReceivedForm(file=received, fields=state.fields)
+    return ReceivedForm(file=received, fields=state.fields, writer=state.writer)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
@@ -33,10 +32,10 @@ from reelq.errors import (
 from reelq.files import Layout
 from reelq.ids import is_id, new_id
 from reelq.logs import event
-from reelq.uploads import tus_io
 from reelq.uploads.intake import Intake
 from reelq.uploads.pace import Pace, TooSlow
 from reelq.uploads.sniff import SNIFF_BYTES
+from reelq.uploads.tus_data import Sink
 from reelq.uploads.tus_finish import Finisher
 from reelq.uploads.tus_headers import (
     CHECKSUM_ALGORITHMS,
@@ -92,6 +91,7 @@ class TusUploads:
         layout: Layout,
         intake: Intake,
         config: TusConfig,
+        finisher: Finisher | None = None,
     ) -> None:
         self.store = store
         self.layout = layout
@@ -99,7 +99,8 @@ class TusUploads:
         self.config = config
         self.instance = new_id()
         self.owner = process_owner(self.instance)
-        self.finisher = Finisher(store, layout, intake)
+        # where the bytes go: the data dir, or parts in a bucket (tus_s3.S3Finisher)
+        self.finisher = finisher or Finisher(store, layout, intake)
         self.locks = PatchLocks(store, self.owner, self.instance, config.lock_seconds)
 
     # -- discovery ---------------------------------------------------------------------------
@@ -211,7 +212,7 @@ class TusUploads:
         finally:
             self.locks.drop(row.id)
         if ended:
-            await asyncio.to_thread(self.finisher.remove_data, row.id)
+            await asyncio.to_thread(self.finisher.remove_data, row)
         event(log, "tus.terminated", upload_id=row.id, user_id=user_id)
         return TusResponse(204)
 
@@ -222,7 +223,7 @@ class TusUploads:
     def sweep(self) -> int:
         expired = self.store.expire_due()
         for row in expired:
-            self.finisher.remove_data(row.id)
+            self.finisher.remove_data(row)
             event(log, "tus.expired", upload_id=row.id, user_id=row.user_id, offset=row.offset)
         self.store.purge_tombstones(time.time() - TOMBSTONE_SECONDS)
         return len(expired)
@@ -230,8 +231,8 @@ class TusUploads:
     # -- internals ---------------------------------------------------------------------------
     async def _load(self, user_id: str, upload_id: str) -> TusUpload:
         row = await asyncio.to_thread(self.store.get, upload_id) if is_id(upload_id) else None
-        if row is None or row.user_id != user_id:
-            raise NotFound("no such upload", code="upload_not_found")
+        if row is None or row.user_id != user_id or (row.parts_json and '"direct": true' in row.parts_json):
+            raise NotFound("no such upload", code="upload_not_found")  # a direct upload is not a tus one
         if (
             row.state is UploadState.RECEIVING
             and row.expires_at < time.time()
@@ -263,23 +264,22 @@ class TusUploads:
         holder = self.locks.hold(row.id)
         released = False
         try:
-            fd = await asyncio.to_thread(tus_io.open_data, self.finisher.data_path(row.id))
+            sink = await asyncio.to_thread(self.finisher.open_sink, row)
             try:
-                await asyncio.to_thread(tus_io.truncate, fd, row.offset)
                 try:
-                    outcome = await self._stream(row, token, fd, body, checksum, holder)
+                    outcome = await self._stream(row, token, sink, body, checksum, holder)
                 finally:
                     holder.finishing = True
                 if outcome.offset == row.length:
-                    await asyncio.to_thread(tus_io.sync, fd)
+                    await asyncio.to_thread(sink.sync)
+                committed = row
+                if outcome.offset > row.offset or outcome.offset == row.length:
+                    committed = await self._commit(
+                        row, token, outcome.offset, release=outcome.offset < row.length, sink=sink
+                    )
+                    released = outcome.offset < row.length
             finally:
-                os.close(fd)
-            committed = row
-            if outcome.offset > row.offset or outcome.offset == row.length:
-                committed = await self._commit(
-                    row, token, outcome.offset, release=outcome.offset < row.length
-                )
-                released = outcome.offset < row.length
+                await asyncio.to_thread(sink.close)
             if committed.offset == committed.length:
                 committed = await asyncio.to_thread(self.finisher.finish, committed, token)
                 released = True
@@ -302,7 +302,7 @@ class TusUploads:
         self,
         row: TusUpload,
         token: str,
-        fd: int,
+        sink: Sink,
         body: AsyncIterator[bytes],
         checksum: Checksum | None,
         holder: Holder,
@@ -342,7 +342,7 @@ class TusUploads:
                 continue
             holder.last_data = time.monotonic()
             if pos + pending_len + len(chunk) > row.length:
-                await asyncio.to_thread(tus_io.truncate, fd, start)
+                await asyncio.to_thread(sink.revert)
                 raise UploadTooLarge(
                     "the body passes Upload-Length; nothing of it was kept", code="exceeds_upload_length"
                 )
@@ -355,41 +355,45 @@ class TusUploads:
                 break
             if pending_len < BATCH_BYTES:
                 continue
-            pos = await asyncio.to_thread(tus_io.write_at, fd, pending, pos, hashers)
+            pos = await asyncio.to_thread(sink.write, pending, pos, hashers)
             pending, pending_len = [], 0
             if not sniffed and pos >= SNIFF_BYTES:
-                sniffed = await self._sniff(row, token, fd)
+                sniffed = await self._sniff(row, token, sink)
             if checksum is None and pos - durable >= CHECKPOINT_BYTES and pos < row.length:
-                await asyncio.to_thread(tus_io.sync, fd)
-                await self._commit(row, token, pos, release=False)
+                await asyncio.to_thread(sink.sync)
+                await self._commit(row, token, pos, release=False, sink=sink)
                 durable = pos
             elif time.monotonic() >= renew_at:
                 if not await asyncio.to_thread(self.store.renew, row.id, token, cfg.lock_seconds):
                     raise Locked("another request took this upload over", code="upload_taken_over")
                 renew_at = time.monotonic() + cfg.lock_seconds / 3
         if pending:
-            pos = await asyncio.to_thread(tus_io.write_at, fd, pending, pos, hashers)
+            pos = await asyncio.to_thread(sink.write, pending, pos, hashers)
         if checksum is not None and chunk_hash is not None:
             if interrupted is not None:  # an incomplete checksummed chunk cannot be verified: drop it
-                await asyncio.to_thread(tus_io.truncate, fd, start)
+                await asyncio.to_thread(sink.revert)
                 return _Outcome(start, interrupted)
             if chunk_hash.digest() != checksum.digest:
-                await asyncio.to_thread(tus_io.truncate, fd, start)
+                await asyncio.to_thread(sink.revert)
                 raise ChecksumMismatch(
                     f"the body does not match its {checksum.algorithm} checksum; send it again"
                 )
         if not sniffed and (pos >= SNIFF_BYTES or pos == row.length):
-            await self._sniff(row, token, fd)
-        await asyncio.to_thread(tus_io.sync, fd)
+            await self._sniff(row, token, sink)
+        await asyncio.to_thread(sink.sync)
         self.finisher.keep_running_hash(row.id, pos, file_hash)
         return _Outcome(pos, interrupted)
 
-    async def _sniff(self, row: TusUpload, token: str, fd: int) -> bool:
+    async def _sniff(self, row: TusUpload, token: str, sink: Sink) -> bool:
         """Refuse a non-video as soon as its first bytes are in, not after the whole file."""
-        await asyncio.to_thread(self.finisher.require_video, row, token, fd)
+        head = await asyncio.to_thread(sink.read_head)
+        await asyncio.to_thread(self.finisher.require_video, row, token, head)
         return True
 
-    async def _commit(self, row: TusUpload, token: str, offset: int, *, release: bool) -> TusUpload:
+    async def _commit(
+        self, row: TusUpload, token: str, offset: int, *, release: bool, sink: Sink
+    ) -> TusUpload:
+        parts_json = sink.state_json()
         ok = await asyncio.to_thread(
             self.store.commit_offset,
             row.id,
@@ -398,10 +402,13 @@ class TusUploads:
             expires_at=time.time() + self.config.expiry_seconds,
             release=release,
             lock_seconds=self.config.lock_seconds,
+            parts_json=parts_json,
         )
         if not ok:
             raise Locked("another request took this upload over", code="upload_taken_over")
-        return TusUpload(**{**row.__dict__, "offset": offset})
+        await asyncio.to_thread(sink.committed, offset)
+        changed = {"offset": offset} if parts_json is None else {"offset": offset, "parts_json": parts_json}
+        return TusUpload(**{**row.__dict__, **changed})
 
     async def _recover(self, row: TusUpload) -> TusUpload:
         try:

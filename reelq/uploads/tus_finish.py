@@ -15,6 +15,7 @@ from reelq.logs import event
 from reelq.uploads import tus_io
 from reelq.uploads.intake import Intake
 from reelq.uploads.sniff import Container, require_video
+from reelq.uploads.tus_data import LocalSink, Sink
 from reelq.uploads.tus_store import TusStore, TusUpload, UploadState
 
 log = logging.getLogger("reelq.uploads")
@@ -49,9 +50,13 @@ class Finisher:
             raise ValueError("upload paths are built from internal ids only")
         return self.directory / f"{upload_id}.bin"
 
-    def remove_data(self, upload_id: str) -> None:
-        self._hashes.pop(upload_id, None)
-        self.data_path(upload_id).unlink(missing_ok=True)
+    def open_sink(self, row: TusUpload) -> Sink:
+        """Where the PATCH that holds the lock writes, positioned at the committed offset."""
+        return LocalSink(self.data_path(row.id), row.offset)
+
+    def remove_data(self, row: TusUpload) -> None:
+        self._hashes.pop(row.id, None)
+        self.data_path(row.id).unlink(missing_ok=True)
 
     def running_hash(self, upload_id: str, offset: int) -> Any:
         if offset == 0:
@@ -69,13 +74,13 @@ class Finisher:
             self._hashes.pop(next(iter(self._hashes)))
         self._hashes[upload_id] = (offset, digest)
 
-    def require_video(self, row: TusUpload, token: str, fd: int) -> Container:
+    def require_video(self, row: TusUpload, token: str, head: bytes) -> Container:
         """The container of the stored head; a non-video ends the upload as rejected (415), data removed."""
         try:
-            return require_video(tus_io.read_head(fd))
+            return require_video(head)
         except UnsupportedMedia:
             self.store.end(row.id, UploadState.REJECTED, token=token)
-            self.remove_data(row.id)
+            self.remove_data(row)
             event(log, "tus.rejected", upload_id=row.id, user_id=row.user_id)
             raise
 
@@ -90,9 +95,10 @@ class Finisher:
         )
         fd = os.open(path, os.O_RDONLY)
         try:
-            container = self.require_video(row, token, fd)
+            head = tus_io.read_head(fd)
         finally:
             os.close(fd)
+        container = self.require_video(row, token, head)
         # Checked at creation already; checked again because the settings may have changed since.
         asked = self.intake.prepare(row.metadata)
         # Submit a hard link: the upload's own file stays until the row says "complete", so a crash
@@ -121,7 +127,7 @@ class Finisher:
             if current is None or current.job_id != job.id:
                 raise Locked("another request took this upload over", code="upload_taken_over")
             return current
-        self.remove_data(row.id)
+        self.remove_data(row)
         event(log, "tus.completed", upload_id=row.id, user_id=row.user_id, job_id=job.id, new_job=created)
         done = self.store.get(row.id)
         assert done is not None

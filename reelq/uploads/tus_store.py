@@ -42,6 +42,7 @@ class TusUpload:
     lock_expires_at: float | None
     created_at: float
     expires_at: float
+    parts_json: str | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> TusUpload:
@@ -62,6 +63,7 @@ class TusUpload:
             lock_expires_at=m["lock_expires_at"],
             created_at=m["created_at"],
             expires_at=m["expires_at"],
+            parts_json=m["parts_json"],
         )
 
 
@@ -197,10 +199,15 @@ class TusStore:
         release: bool,
         lock_seconds: float,
         container: tuple[str, str] | None = None,
+        parts_json: str | None = None,
     ) -> bool:
-        """Record bytes that are already fsynced. Only the lock holder can move the offset."""
+        """Record bytes that are already fsynced. Only the lock holder can move the offset.
+
+        ``parts_json``: in object storage, where those bytes are (written in the same statement)."""
         t = self.clock()
         values: dict[str, Any] = {"offset": offset, "updated_at": t, "expires_at": expires_at}
+        if parts_json is not None:
+            values["parts_json"] = parts_json
         if release:
             values.update(lock_token=None, lock_owner=None, lock_expires_at=None)
         else:

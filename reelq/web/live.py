@@ -22,9 +22,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from reelq.api.polling import KEEPALIVE_SECONDS, HeldStream, etag_of, stream_slots, watch
+from reelq.api.stored_files import artifact_response
 from reelq.errors import NotFound, ReelqError
 from reelq.http.errors import problem, status_for
 from reelq.jobs.models import Job
@@ -46,12 +47,11 @@ LIST_SIZE = 50
 async def artifact(job_id: str, name: str, s: SessionDep, request: Request) -> Response:
     rt = runtime(request)
     job = await run_in_threadpool(rt.service.get, s.user.id, job_id)
-    path = rt.layout.artifact_path(job.user_id, job.id, name)
-    if path is None:
+    found = await run_in_threadpool(rt.storage.artifact, job.user_id, job.id, name)
+    if found is None:
         raise NotFound(f"job {job_id} has no picture {name[:100]!r}", code="artifact_not_found")
-    return FileResponse(
-        path, headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
-    )
+    headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
+    return await artifact_response(rt.storage, found, headers)
 
 
 @router.get("/jobs/{job_id}/result.json")

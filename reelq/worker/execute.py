@@ -21,6 +21,8 @@ from reelq.jobs.models import Job, JobError
 from reelq.jobs.states import JobStatus
 from reelq.jobs.store import JobStore
 from reelq.logs import event
+from reelq.storage.local import LocalStorage
+from reelq.storage.port import Storage
 from reelq.worker.child import UNKNOWN_ANALYZER
 from reelq.worker.env import child_env
 from reelq.worker.outcome import MAX_RESULT_BYTES, TIME_LIMIT, Failure, outcome_of
@@ -69,9 +71,12 @@ class WorkerDeps:
     dispatch: Callable[[str, float], None]
     stopping: threading.Event = field(default_factory=threading.Event)
     after_finish: list[Callable[[Job], None]] = field(default_factory=list)
+    storage: Storage | None = None  # where sources and artifacts live; the data dir when None
     pool: ChildPool = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.storage is None:
+            self.storage = LocalStorage(self.layout)
         cfg = self.config
         self.pool = ChildPool(child_env(), max_jobs=cfg.child_max_jobs, max_rss_mb=cfg.child_max_memory_mb)
 
@@ -103,7 +108,8 @@ def execute(job_id: str, deps: WorkerDeps) -> str:
 
     # Named after the lease too: a released attempt does not count, so the next claim has the same number,
     # and the worker that let go must not clear the next one's directory while it tidies up.
-    work_dir = deps.layout.job_dir(job.user_id, job.id) / f"attempt-{job.attempts}-{lease[-8:]}"
+    assert deps.storage is not None
+    work_dir = deps.storage.work_dir(job.user_id, job.id, f"attempt-{job.attempts}-{lease[-8:]}")
     try:
         work_dir.mkdir(parents=True)
     except FileExistsError:  # a lease is random: only a leftover of an earlier life of this very lease
@@ -140,11 +146,15 @@ def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[st
         event(log, "job.rerouted", analyzer=job.analyzer[:64], **fields)
         return "rerouted"
     time_limit, memory_limit_mb = cfg.time_limit(job.analyzer), cfg.memory_limit(job.analyzer)
+    source = _fetch_source(job, lease, work_dir, deps, fields)
+    if source is None:
+        return "released"
+    assert deps.storage is not None
     spec = {
         "job_id": job.id,
         "analyzer": job.analyzer,
-        "source": str(deps.layout.absolute(job.source_path)),
-        "artifacts": str(deps.layout.artifacts_dir(job.user_id, job.id)),
+        "source": str(source),
+        "artifacts": str(deps.storage.artifacts_dir(job.user_id, job.id, work_dir)),
         "work_dir": str(work_dir),
         "memory_limit_mb": memory_limit_mb,
         "allowed": sorted(cfg.analyzers),
@@ -196,6 +206,46 @@ def _run(job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[st
     return _settle(job, lease, work_dir, outcome.code, deps, fields)
 
 
+def _fetch_source(
+    job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[str, Any]
+) -> Path | None:
+    """The source as a local file (a copy in ``work_dir`` when it lives in a bucket), or None when the
+    store did not answer: the attempt is released and the job sent again after the retry delay."""
+    assert deps.storage is not None
+    started = time.monotonic()
+    try:
+        path = deps.storage.fetch_source(job.source_path, work_dir)
+    except Exception:
+        log.exception("job.source_unavailable", extra=fields)
+        _release_for_later(job, lease, deps, fields)
+        return None
+    if deps.storage.kind != "local":
+        event(log, "job.source_fetched", seconds=round(time.monotonic() - started, 3), **fields)
+    return path
+
+
+def _publish_artifacts(
+    job: Job, lease: str, work_dir: Path, deps: WorkerDeps, fields: dict[str, Any]
+) -> bool:
+    """Store the artifacts before the job says completed, so its result never names a missing file."""
+    assert deps.storage is not None
+    try:
+        deps.storage.publish_artifacts(
+            job.user_id, job.id, deps.storage.artifacts_dir(job.user_id, job.id, work_dir)
+        )
+    except Exception:
+        log.exception("job.artifacts_unstored", extra=fields)
+        _release_for_later(job, lease, deps, fields)
+        return False
+    return True
+
+
+def _release_for_later(job: Job, lease: str, deps: WorkerDeps, fields: dict[str, Any]) -> None:
+    if deps.store.release(job.id, lease):
+        deps.dispatch(job.id, deps.config.retry_base_seconds)
+    event(log, "job.released", logging.WARNING, reason="storage", **fields)
+
+
 def _start(pool: ChildPool, memory_limit_mb: int, spec: dict[str, Any]) -> WarmChild:
     """A warm process with the job handed to it (a process that went away meanwhile is replaced once)."""
     child = pool.acquire(memory_limit_mb)
@@ -213,6 +263,8 @@ def _settle(
 ) -> str:
     found = outcome_of(work_dir, returncode, deps.config.max_result_bytes)
     if not isinstance(found, Failure):
+        if not _publish_artifacts(job, lease, work_dir, deps, fields):
+            return "released"
         _finish(deps, job, lease, JobStatus.COMPLETED, fields, result=found)
         return "completed"
     error, detail = JobError(found.code, found.message, found.retryable), found.detail

@@ -44,9 +44,11 @@ def test_a_healthy_deployment_is_ready_with_a_warning_for_expo(backend_runtime: 
     v = verdicts(done.stdout)
     assert v == {
         "configuration": "ok",
+        "analyzers": "ok",
         "database": "ok",
         "queue": "ok",
         "workers": "ok",
+        "storage": "ok",
         "disk": "ok",
         "codecs": "ok",
         "expo": "warn",

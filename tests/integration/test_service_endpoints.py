@@ -89,7 +89,7 @@ def test_readyz_names_what_fails(backend_settings: Settings) -> None:
     with TestClient(create_app(backend_settings)) as c:  # with its worker
         r = c.get("/readyz")
         assert r.status_code == 200, r.text
-        assert r.json()["checks"] == {"database": "ok", "queue": "ok", "workers": "ok"}
+        assert r.json()["checks"] == {"database": "ok", "queue": "ok", "storage": "ok", "workers": "ok"}
     no_worker = backend_settings.model_copy(update={"embedded_worker": False})
     with TestClient(create_app(no_worker)) as c:
         rt_of(c).store.forget_worker(rt_of(c).worker_id)

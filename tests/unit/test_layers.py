@@ -24,6 +24,7 @@ LAYERS: dict[str, set[str]] = {
         "cli",
         "cli_analyze",
         "cli_client",
+        "cli_storage",
         "client",
         "doctor",
         "http",
@@ -33,7 +34,19 @@ LAYERS: dict[str, set[str]] = {
     },
     "wiring": {"runtime"},
     "core": {"jobs", "uploads", "notify", "queue", "worker", "auth", "metrics", "embedded"},
-    "base": {"analysis", "files", "db", "errors", "config", "ids", "logs", "cache", "timeutil", "__init__"},
+    "base": {
+        "analysis",
+        "files",
+        "storage",
+        "db",
+        "errors",
+        "config",
+        "ids",
+        "logs",
+        "cache",
+        "timeutil",
+        "__init__",
+    },
 }
 RANK = {unit: rank for rank, units in enumerate(LAYERS.values()) for unit in units}
 WEB_FRAMEWORKS = {"fastapi", "starlette"}

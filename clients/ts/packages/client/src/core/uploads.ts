@@ -5,6 +5,7 @@
  * used, `POST /api/upload` with an `Idempotency-Key` (kept in the store) and the seed's 3-minute timeout.
  */
 
+import { isDirectAddress, uploadDirect } from "./direct.js";
 import { AbortError, ApiError, NetworkError, ReelqError, TimeoutError, UploadError, apiError, isAbort } from "./errors.js";
 import { waitOnline, type NetworkSource } from "./network.js";
 import type { Http } from "./http.js";
@@ -336,13 +337,21 @@ class Upload implements UploadHandle {
 
   private async upload(target: Target, signal: AbortSignal): Promise<string> {
     const { store } = this.deps;
-    const existing = await store.get(target.key);
+    let existing = await store.get(target.key);
     if (existing?.jobId) {
       this.progress(existing.size, existing.size);
       return existing.jobId;
     }
     const method = this.o.method ?? "auto";
     if (method === "multipart" || existing?.idempotencyKey) return this.multipart(target, signal, existing);
+    if (method === "auto" && (!existing?.uploadUrl || isDirectAddress(existing.uploadUrl))) {
+      // straight to the server's bucket when it offers that (direct.ts); else tus
+      const { source } = target;
+      const fresh = (extra: Partial<PendingUpload>) => this.newRecord(target, extra);
+      const jobId = await uploadDirect(this.deps, source, this.o, existing, signal, (sent) => this.progress(sent, source.size), fresh);
+      if (jobId) return this.finish(target, existing ?? fresh({}), jobId);
+      existing = undefined;
+    }
     try {
       return await this.tus(target, signal, existing);
     } catch (err) {
