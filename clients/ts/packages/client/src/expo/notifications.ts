@@ -69,14 +69,134 @@ export async function getPushToken(o: RegisterOptions = {}): Promise<string> {
   }
 }
 
+/** What the push helpers need of a client: `devices.register` and `devices.remove`. */
+export interface DevicesClient {
+  devices: {
+    register(b: { push_token: string; platform: "ios" | "android" | "web" }): Promise<{ id?: string } | unknown>;
+    remove(id: string): Promise<unknown>;
+  };
+}
+
 /** Push token, registered with reelq (`POST /api/devices`). Returns the token. */
-export async function registerForPush(
-  client: { devices: { register(b: { push_token: string; platform: "ios" | "android" | "web" }): Promise<unknown> } },
-  o: RegisterOptions = {},
-): Promise<string> {
+export async function registerForPush(client: Pick<DevicesClient, "devices"> | { devices: Pick<DevicesClient["devices"], "register"> }, o: RegisterOptions = {}): Promise<string> {
   const token = await getPushToken(o);
-  await client.devices.register({ push_token: token, platform: Platform.OS === "ios" ? "ios" : "android" });
+  await client.devices.register({ push_token: token, platform: platformName() });
   return token;
+}
+
+function platformName(): "ios" | "android" {
+  return Platform.OS === "ios" ? "ios" : "android";
+}
+
+/** This device as reelq knows it: the Expo push token and the server's device id (for sign-out). */
+export interface PushRegistration {
+  token: string;
+  deviceId: string | null;
+}
+
+export interface KeepRegisteredOptions extends RegisterOptions {
+  /** Ask for permission when it was never asked (default true); false registers only if already allowed. */
+  ask?: boolean;
+  /** Where the registration is kept across launches (so sign-out can remove it); AsyncStorage-like. */
+  storage?: { getItem(k: string): Promise<string | null>; setItem(k: string, v: string): Promise<void>; removeItem(k: string): Promise<void> };
+  /** Storage key; one per server and account, e.g. `reelq:push:${baseUrl}:${user}`. */
+  key?: string;
+  /** Every new registration (launch, rotation) and `null` after `unregister()`. */
+  onChange?: (reg: PushRegistration | null) => void;
+  onError?: (err: unknown) => void;
+}
+
+export interface PushKeeper {
+  /** The first registration of this launch (null when push is unavailable or not allowed: see onError). */
+  ready: Promise<PushRegistration | null>;
+  current(): PushRegistration | null;
+  /** Stops following token changes (the device stays registered). */
+  stop(): void;
+  /** Sign-out: stops, removes this device from reelq (no more pushes for this account), forgets it. */
+  unregister(): Promise<void>;
+}
+
+function deviceIdOf(answer: unknown): string | null {
+  const a = answer as { id?: unknown; device_id?: unknown } | null;
+  const id = a?.id ?? a?.device_id;
+  return typeof id === "string" ? id : null;
+}
+
+/**
+ * Keeps this device registered for reelq's pushes: at launch (permission, channel, token, `POST
+ * /api/devices`), again whenever Expo rotates the token (`addPushTokenListener`; the old device is removed),
+ * and `unregister()` on sign-out (`DELETE /api/devices/{id}`, also for a registration of an earlier launch).
+ */
+export function keepPushRegistered(client: DevicesClient, o: KeepRegisteredOptions = {}): PushKeeper {
+  const N = o.notifications ?? Notifications;
+  const key = o.key ?? "reelq:push";
+  let current: PushRegistration | null = null;
+  let stopped = false;
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(f: () => Promise<T>): Promise<T> => {
+    const p = chain.then(f, f);
+    chain = p.catch(() => undefined);
+    return p;
+  };
+  const saved = async (): Promise<PushRegistration | null> => {
+    if (current) return current;
+    const raw = await o.storage?.getItem(key).catch(() => null);
+    try {
+      return raw ? (JSON.parse(raw) as PushRegistration) : null;
+    } catch {
+      return null;
+    }
+  };
+  const register = (token: string) =>
+    serial(async () => {
+      if (stopped) return current;
+      const before = await saved();
+      if (before?.token === token && before.deviceId) {
+        current = before;
+      } else {
+        const answer = await client.devices.register({ push_token: token, platform: platformName() });
+        current = { token, deviceId: deviceIdOf(answer) };
+        if (before?.deviceId && before.deviceId !== current.deviceId) await client.devices.remove(before.deviceId).catch(() => undefined);
+        await o.storage?.setItem(key, JSON.stringify(current));
+      }
+      o.onChange?.(current);
+      return current;
+    });
+  const fail = (err: unknown): null => {
+    o.onError?.(err);
+    return null;
+  };
+  const first = async (): Promise<PushRegistration | null> => {
+    if (o.ask === false) {
+      const perm = await N.getPermissionsAsync();
+      if (!perm.granted) return null;
+    }
+    return register(await getPushToken(o));
+  };
+  const ready = first().catch(fail);
+  // Expo rotates the native token now and then (reinstall, restore, FCM refresh): get the Expo token again.
+  const sub = N.addPushTokenListener?.(() => {
+    if (stopped) return;
+    getPushToken({ ...o, notifications: N }).then(register).catch(fail);
+  });
+  const stop = (): void => {
+    stopped = true;
+    sub?.remove();
+  };
+  return {
+    ready,
+    current: () => current,
+    stop,
+    unregister: async () => {
+      stop();
+      await chain;
+      const reg = await saved();
+      current = null;
+      if (reg?.deviceId) await client.devices.remove(reg.deviceId);
+      await o.storage?.removeItem(key);
+      o.onChange?.(null);
+    },
+  };
 }
 
 /** Show reelq's messages while the app is open (both the SDK 53+ keys and the older one). */
