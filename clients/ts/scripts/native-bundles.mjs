@@ -49,9 +49,9 @@ function checkBundles(outDir, platforms, label) {
   }
 }
 
-async function exportApp(cwd, platforms, outDir, label) {
-  step(`${label}: expo export ${platforms.map((p) => `-p ${p}`).join(" ")}`);
-  await run("npx", ["expo", "export", ...platforms.flatMap((p) => ["-p", p]), "--output-dir", outDir], { cwd, env: exportEnv });
+async function exportApp(cwd, platforms, outDir, label, extra = []) {
+  step(`${label}: expo export ${platforms.map((p) => `-p ${p}`).join(" ")} ${extra.join(" ")}`);
+  await run("npx", ["expo", "export", ...platforms.flatMap((p) => ["-p", p]), "--output-dir", outDir, ...extra], { cwd, env: exportEnv });
   checkBundles(outDir, platforms, label);
 }
 
@@ -105,7 +105,9 @@ const tmp = mkdtempSync(join(tmpdir(), "reelq-bundles-"));
 let failed = false;
 try {
   const jobs = [];
-  if (!only || only === "example") jobs.push(exportApp(exampleDir, ["android", "ios"], join(tmp, "example-dist"), "example app"));
+  // The workspace's example: resolution and bundling through the workspace link (unminified, to save time);
+  // the scratch app below is the production build an app developer ships (minified, Hermes bytecode).
+  if (!only || only === "example") jobs.push(exportApp(exampleDir, ["android", "ios"], join(tmp, "example-dist"), "example app", ["--no-minify"]));
   if (!only || only === "scratch") {
     const pack = packClient(tmp);
     const problems = checkPack(pack);

@@ -16,6 +16,6 @@ export {
   type UploadState,
 } from "./core/uploads.js";
 export { type RecoveredItem, type RecoverOptions } from "./core/recovery.js";
-export { createReelqClient, type ReelqClient, type ReelqClientOptions, type Device } from "./core/client.js";
+export { createReelqClient, type ReelqClient, type ReelqClientOptions } from "./core/client.js";
 export type { paths, components } from "./core/openapi.gen.js";
 export { watchJob, documentActivity, type ActivitySource, type WatchOptions } from "./core/activity.js";
