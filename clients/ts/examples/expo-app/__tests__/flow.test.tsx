@@ -85,6 +85,7 @@ const setAppState = (s: string) => {
   appStateListeners.forEach((f) => f(s));
 };
 const devices: string[] = [];
+const actions: string[] = [];
 
 beforeEach(async () => {
   jest.useRealTimers();
@@ -93,6 +94,7 @@ beforeEach(async () => {
   mockFiles.clear();
   mockPush.token = "ExponentPushToken[one]";
   devices.length = 0;
+  actions.length = 0;
   resetOpened();
   const server = (mockServer.current = new FakeReelq());
   // the app's client takes the global fetch when it is made (after the routes were loaded)
@@ -103,6 +105,14 @@ beforeEach(async () => {
       return new Response(JSON.stringify({ id: `dev-${devices.length}`, ...body, active: true }), { status: 201, headers: { "content-type": "application/json" } });
     }
     if (/^\/api\/devices\//.test(new URL(input).pathname)) return new Response(null, { status: 204 });
+    const action = /^\/api\/jobs\/([^/]+)(\/retry|\/cancel)?$/.exec(new URL(input).pathname);
+    if (action && init.method && init.method !== "GET") {
+      actions.push(`${init.method} ${new URL(input).pathname}`);
+      if (action[2] === "/retry") {
+        server.set(action[1]!, "queued");
+        return new Response(JSON.stringify({ job_id: action[1], status: "queued" }), { status: 202, headers: { "content-type": "application/json" } });
+      }
+    }
     return server.fetch(input, init);
   }) as typeof fetch;
   appState = "active";
@@ -178,4 +188,27 @@ test("after a relaunch the pending uploads and jobs are listed; a lost file asks
   expect(screen.getByTestId("needs-file").props.children.join("")).toContain("pick the file again to continue");
   expect(screen.getByText("processing")).toBeTruthy();
   expect(server.jobCount).toBe(1);
+});
+
+test("Retry shows the job running again at once; Delete asks first", async () => {
+  mockServer.current!.job("job-5", "cancelled");
+  await launch("/results/job-5");
+  expect(await screen.findByText("This job was cancelled.")).toBeTruthy();
+  await act(async () => fireEvent.press(screen.getByTestId("retry-job")));
+  await settle(300);
+  expect(actions).toEqual(["POST /api/jobs/job-5/retry"]);
+  expect(screen.getByText("queued")).toBeTruthy(); // followed again after the answer, not left at "cancelled"
+  expect(screen.queryByText("This job was cancelled.")).toBeNull();
+
+  mockServer.current!.set("job-5", "failed");
+  await settle(1500); // the fake server answers long polls after 100 ms and asks for 1 s between them
+  await act(async () => fireEvent.press(screen.getByTestId("delete-job")));
+  expect(screen.getByTestId("confirm-delete")).toBeTruthy();
+  expect(actions).toEqual(["POST /api/jobs/job-5/retry"]); // nothing deleted yet
+  await act(async () => fireEvent.press(screen.getByTestId("delete-no")));
+  expect(screen.queryByTestId("confirm-delete")).toBeNull();
+  await act(async () => fireEvent.press(screen.getByTestId("delete-job")));
+  await act(async () => fireEvent.press(screen.getByTestId("delete-yes")));
+  await settle(200);
+  expect(actions).toEqual(["POST /api/jobs/job-5/retry", "DELETE /api/jobs/job-5"]);
 });

@@ -1,7 +1,8 @@
 // Upload: pick a video (photo library or files), watch the progress bar, pause/resume; the job appears as
 // soon as the upload ends and Results open by themselves when it completes while the app is open. After a
 // relaunch the pending uploads and jobs are listed (continued where the file is still there).
-import { ScrollView, Text, View } from "react-native";
+import { useState } from "react";
+import { ScrollView, Text, TextInput, View } from "react-native";
 import { Link } from "expo-router";
 import { useJob, usePendingUploads } from "@reelq/client/react";
 import { useVideoUpload } from "@reelq/client/expo/picker";
@@ -79,7 +80,9 @@ function Pending({ onPickAgain }: { onPickAgain: () => void }) {
 
 export default function UploadScreen() {
   const { settings, pushToken, pushError } = useApp();
-  const upload = useVideoUpload({ pushToken: pushToken ?? undefined, chunkSize: CHUNK_BYTES });
+  // A note goes with the upload as metadata: the same video with another note is analysed again (a new job).
+  const [note, setNote] = useState("");
+  const upload = useVideoUpload({ pushToken: pushToken ?? undefined, chunkSize: CHUNK_BYTES, metadata: note.trim() ? { note: note.trim() } : undefined });
   const p = upload.progress;
   const busy = upload.state === "uploading" || upload.state === "paused" || upload.picking;
   const ready = Boolean(settings.token && settings.baseUrl);
@@ -92,6 +95,7 @@ export default function UploadScreen() {
       )}
       <View style={styles.card}>
         <Text style={styles.h1}>Upload a video</Text>
+        <TextInput testID="note" style={styles.input} value={note} onChangeText={setNote} placeholder="Note (optional), sent with the video" />
         <View style={styles.row}>
           <Button testID="pick-library" title="From the library" onPress={() => void upload.pickFromLibrary()} disabled={busy || !ready} />
           <Button testID="pick" title="Pick a file" onPress={() => void upload.pickFile()} disabled={busy || !ready} />
