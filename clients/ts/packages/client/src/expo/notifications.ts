@@ -78,7 +78,7 @@ export interface DevicesClient {
 }
 
 /** Push token, registered with reelq (`POST /api/devices`). Returns the token. */
-export async function registerForPush(client: Pick<DevicesClient, "devices"> | { devices: Pick<DevicesClient["devices"], "register"> }, o: RegisterOptions = {}): Promise<string> {
+export async function registerForPush(client: { devices: Pick<DevicesClient["devices"], "register"> }, o: RegisterOptions = {}): Promise<string> {
   const token = await getPushToken(o);
   await client.devices.register({ push_token: token, platform: platformName() });
   return token;

@@ -5,7 +5,7 @@
  * is an optional peer, loaded when first used: install the one(s) the app offers.
  */
 
-import { useCallback, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import { ReelqError } from "../core/errors.js";
 import type { StartOptions, UploadHandle } from "../core/uploads.js";
 import { useUpload, type UseUpload } from "../react/index.js";
@@ -94,6 +94,8 @@ export function useVideoUpload(defaults: Omit<StartOptions, "onProgress"> = {}, 
   const [picking, setPicking] = useState(false);
   const [pickError, setPickError] = useState<unknown>(null);
   const { start } = upload;
+  const latest = useRef({ defaults, o });
+  latest.current = { defaults, o };
   const run = useCallback(
     async (pick: () => Promise<PickedAsset | null>, opts: Omit<StartOptions, "onProgress"> = {}) => {
       setPickError(null);
@@ -109,12 +111,12 @@ export function useVideoUpload(defaults: Omit<StartOptions, "onProgress"> = {}, 
       }
       if (!a) return null;
       setAsset(a);
-      return start(a, { filename: a.name ?? a.fileName ?? undefined, ...defaults, ...opts });
+      // the options of this render (push token, note …), not of the render that made the callback
+      return start(a, { filename: a.name ?? a.fileName ?? undefined, ...latest.current.defaults, ...opts });
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [start, JSON.stringify(defaults), o.imagePicker, o.documentPicker],
+    [start],
   );
-  const pickFromLibrary = useCallback((opts?: Omit<StartOptions, "onProgress">) => run(() => pickVideoFromLibrary(o), opts), [run]);
-  const pickFile = useCallback((opts?: Omit<StartOptions, "onProgress">) => run(() => pickVideoFile(o), opts), [run]);
+  const pickFromLibrary = useCallback((opts?: Omit<StartOptions, "onProgress">) => run(() => pickVideoFromLibrary(latest.current.o), opts), [run]);
+  const pickFile = useCallback((opts?: Omit<StartOptions, "onProgress">) => run(() => pickVideoFile(latest.current.o), opts), [run]);
   return { ...upload, pickFromLibrary, pickFile, asset, picking, pickError };
 }
