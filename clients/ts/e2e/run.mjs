@@ -2,7 +2,7 @@
 // against a real `reelq serve` on 127.0.0.1, from another origin (CORS). Saves screenshots to docs/images/.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, statSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, resolve } from "node:path";
@@ -49,8 +49,18 @@ if (!process.env.REELQ_E2E_SKIP_EXPORT) {
 const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".json": "application/json", ".ico": "image/x-icon", ".ttf": "font/ttf" };
 const dist = join(appDir, "dist");
 const appPort = await freePort();
+const clientEsm = resolve(here, "../packages/client/dist/esm");
+const readmePage = { html: "" };
 const staticServer = createServer((req, res) => {
   const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  // the README's web example (below), with an import map to the client's build
+  if (path === "/__readme.html") return res.writeHead(200, { "content-type": "text/html" }).end(readmePage.html);
+  if (path.startsWith("/__reelq/")) {
+    const f = resolve(clientEsm, "." + path.slice("/__reelq".length));
+    if (!f.startsWith(clientEsm) || !existsSync(f)) return res.writeHead(404).end();
+    res.writeHead(200, { "content-type": "text/javascript" });
+    return createReadStream(f).pipe(res);
+  }
   let file = resolve(dist, "." + path);
   if (!file.startsWith(dist) || !existsSync(file) || statSync(file).isDirectory()) file = join(dist, "index.html");
   res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
@@ -120,6 +130,8 @@ try {
   step(`job ${jobId} appeared; progress bar showed ${progress.join(" → ")}`);
   assert.ok(progress.length >= 3, `the bar moved through several values: ${progress}`);
   assert.equal(progress.at(-1), "100");
+  mkdirSync(images, { recursive: true });
+  await page.screenshot({ path: join(images, "expo-upload.png"), fullPage: true });
 
   // Hidden page: no requests. Visible again: a request at once.
   await page.evaluate(() => {
@@ -144,13 +156,11 @@ try {
   await page.waitForTimeout(500);
   assert.ok(polls.some((t) => t >= shownAt), "polling resumed at once when visible");
 
-  await page.getByTestId("new-job").getByText("completed").waitFor({ timeout: 90_000 });
-  step("job completed");
-  mkdirSync(images, { recursive: true });
-  await page.screenshot({ path: join(images, "expo-upload.png"), fullPage: true });
-
-  await page.getByTestId("open-results").click();
+  // The seed's flow: when the job completes while the app is open, Results open by themselves.
+  await page.waitForURL(`**/results/${jobId}`, { timeout: 90_000 });
   await page.getByTestId("results").waitFor();
+  await page.getByTestId("results-job-id").getByText(jobId).waitFor();
+  step("job completed: the app opened Results by itself");
   const posterLoaded = async (p) => {
     await p.waitForFunction(() => {
       const img = document.querySelector('[data-testid="poster"] img');
@@ -168,6 +178,65 @@ try {
   await direct.getByTestId("results-job-id").getByText(jobId).waitFor({ timeout: 60_000 });
   await posterLoaded(direct);
   step("/results/<id> opened directly");
+  await direct.close();
+
+  // A reload in the middle of an upload: the page lists the unfinished upload and asks for the file again;
+  // the same file picked again continues from the server's offset (no new upload, no second job).
+  const big = makeClip(join(tmp, "long-take.mp4"), 20.0);
+  await page.route("**/api/uploads/**", async (route) => {
+    if (route.request().method() === "PATCH") await new Promise((r) => setTimeout(r, 200)); // a slow network
+    await route.continue();
+  });
+  const uploadRequests = [];
+  page.on("request", (r) => r.url().includes("/api/uploads") && uploadRequests.push([r.method(), r.headers()["upload-offset"]]));
+  await page.goto(appUrl);
+  const [chooser2] = await Promise.all([page.waitForEvent("filechooser"), page.getByTestId("pick").click()]);
+  await chooser2.setFiles(big);
+  await page.waitForFunction(() => Number(window.__progress.at(-1)) >= 25, null, { timeout: 60_000 });
+  await page.waitForTimeout(300);
+  await page.reload();
+  const needsFile = page.getByTestId("needs-file");
+  await needsFile.waitFor({ timeout: 60_000 });
+  const text = await needsFile.textContent();
+  step(`after a reload mid-upload the page lists it: "${text}"`);
+  assert.match(text, /pick the file again to continue/);
+  const postsBefore = uploadRequests.filter(([m]) => m === "POST").length;
+  const [chooser3] = await Promise.all([page.waitForEvent("filechooser"), page.getByText("Pick again").click()]);
+  await chooser3.setFiles(big);
+  const secondJob = (await page.getByTestId("job-id").textContent({ timeout: 90_000 })).trim();
+  const patchesAfter = uploadRequests.slice(uploadRequests.findLastIndex(([m]) => m === "HEAD") + 1).filter(([m]) => m === "PATCH");
+  step(`picked again: continued at byte ${patchesAfter[0]?.[1]}, job ${secondJob}`);
+  assert.equal(uploadRequests.filter(([m]) => m === "POST").length, postsBefore, "no new upload was created");
+  assert.ok(Number(patchesAfter[0]?.[1]) > 0, "the upload continued from the server's offset, not from 0");
+  assert.notEqual(secondJob, jobId);
+  await page.unroute("**/api/uploads/**");
+
+  // The same video analysed again with another option (a note, sent as metadata): a new job that carries it.
+  await page.goto(appUrl);
+  await page.getByTestId("note").fill("second look");
+  const [chooser4] = await Promise.all([page.waitForEvent("filechooser"), page.getByTestId("pick").click()]);
+  await chooser4.setFiles(clip);
+  const againJob = (await page.getByTestId("job-id").textContent({ timeout: 90_000 })).trim();
+  const again = await (await fetch(`${server.url}/api/results/job/${againJob}`, { headers: { Authorization: `Bearer ${server.token}` } })).json();
+  step(`the same clip with a note: job ${againJob} (first: ${jobId}), metadata ${JSON.stringify(again.metadata)}`);
+  assert.notEqual(againJob, jobId);
+  assert.equal(again.file.name, "beach-walk.mp4");
+  assert.match(JSON.stringify(again.metadata), /second look/);
+
+  // README's web example, as written, in a page of its own (an import map stands in for a bundler).
+  const readme = readFileSync(resolve(here, "../README.md"), "utf8");
+  const web = /## Web: upload from a file input[\s\S]*?```html\n([\s\S]*?)```/.exec(readme);
+  assert.ok(web, "README has the web example");
+  readmePage.html = `<!doctype html><meta charset="utf-8"><script type="importmap">{"imports":{"@reelq/client":"/__reelq/index.js"}}</script>
+<script>window.REELQ_URL = ${JSON.stringify(server.url)}; window.REELQ_TOKEN = ${JSON.stringify(server.token)};</script>
+${web[1]}`;
+  const plain = await context.newPage();
+  plain.on("pageerror", (e) => console.log("readme page error:", e.message));
+  await plain.goto(`${appUrl}/__readme.html`);
+  await plain.setInputFiles("#pick", makeClip(join(tmp, "readme-clip.mp4"), 2.0));
+  await plain.locator("#out").getByText(/completed/).waitFor({ timeout: 90_000 });
+  step(`README's web example: ${await plain.locator("#out").textContent()}`);
+  assert.equal(await plain.evaluate(() => document.getElementById("bar").value), 1);
 } catch (err) {
   failed = true;
   console.error(err);

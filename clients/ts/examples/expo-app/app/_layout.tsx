@@ -1,48 +1,61 @@
-// Root: the client, recovery of pending uploads and jobs on launch, and notification taps → Results.
-import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
+// Root: the client, push registration (at launch, again when Expo rotates the token), notification taps →
+// Results (also the tap that launched a killed app), and NetInfo so uploads pause offline.
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { Platform, Text, View } from "react-native";
 import { Stack, useRouter } from "expo-router";
 import { ReelqProvider, useNotificationJob } from "@reelq/client/react";
-import { appStateActivity, onNotificationJob, showNotificationsInForeground } from "@reelq/client/expo";
-import type { RecoveredItem } from "@reelq/client";
-import { loadSettings, makeClient, saveSettings, type Settings } from "../src/reelq";
+import { appStateActivity } from "@reelq/client/expo";
+import { netInfoConnectivity } from "@reelq/client/expo/netinfo";
+import { clearSettings, loadSettings, makeClient, saveSettings, type Settings } from "../src/reelq";
+import { push } from "../src/push";
+import { useOpenResults } from "../src/navigation";
 import { styles } from "../src/ui";
 
 interface AppCtx {
   settings: Settings;
   setSettings: (s: Settings) => Promise<void>;
-  recovered: RecoveredItem[];
+  /** Sign-out: this device gets no more pushes for the account; the token is forgotten. */
+  signOut: () => Promise<void>;
   pushToken: string | null;
-  setPushToken: (t: string | null) => void;
+  pushError: unknown;
 }
 const Ctx = createContext<AppCtx | null>(null);
 export const useApp = (): AppCtx => useContext(Ctx)!;
 
-if (Platform.OS !== "web") showNotificationsInForeground();
+push.showInForeground();
 
 function NotificationRouter() {
-  const router = useRouter();
+  const open = useOpenResults();
   // The push carries data.jobId and data.url (reelq://results/<id>); open Results for it, once per tap.
-  useNotificationJob((job) => router.push(`/results/${job.jobId}`));
+  useNotificationJob((job) => open(job.jobId));
   return null;
 }
 
 export default function RootLayout() {
   const [settings, setState] = useState<Settings | null>(null);
-  const [recovered, setRecovered] = useState<RecoveredItem[]>([]);
   const [pushToken, setPushToken] = useState<string | null>(null);
+  const [pushError, setPushError] = useState<unknown>(null);
+  const keeper = useRef<ReturnType<typeof push.keepRegistered>>(null);
   useEffect(() => {
     void loadSettings().then(setState);
   }, []);
   const client = useMemo(() => (settings ? makeClient(settings) : null), [settings]);
   useEffect(() => {
-    // After a crash or a kill: finish stored uploads, find their jobs, drop what the server no longer has.
+    // At launch (and after sign-in): permission, token, POST /api/devices; again when Expo rotates the token.
     if (!client || !settings?.token) return;
-    client.recoverPending().then(setRecovered, () => undefined);
-  }, [client, settings?.token]);
+    const k = push.keepRegistered(client, settings, { onChange: (r) => setPushToken(r?.token ?? null), onError: setPushError });
+    keeper.current = k;
+    return () => k?.stop();
+  }, [client, settings]);
   const setSettings = useCallback(async (s: Settings) => {
     await saveSettings(s);
     setState(s);
+  }, []);
+  const signOut = useCallback(async () => {
+    await keeper.current?.unregister().catch(() => undefined);
+    keeper.current = null;
+    setPushToken(null);
+    setState(await clearSettings());
   }, []);
   if (!settings || !client) {
     return (
@@ -52,12 +65,13 @@ export default function RootLayout() {
     );
   }
   return (
-    <Ctx.Provider value={{ settings, setSettings, recovered, pushToken, setPushToken }}>
-      <ReelqProvider client={client} activity={appStateActivity} notifications={Platform.OS === "web" ? undefined : onNotificationJob}>
+    <Ctx.Provider value={{ settings, setSettings, signOut, pushToken, pushError }}>
+      <ReelqProvider client={client} activity={appStateActivity} notifications={push.onTap} connectivity={netInfoConnectivity}>
         <NotificationRouter />
         <Stack>
           <Stack.Screen name="index" options={{ title: "Upload" }} />
           <Stack.Screen name="jobs" options={{ title: "Jobs" }} />
+          <Stack.Screen name="settings" options={{ title: "Settings" }} />
           <Stack.Screen name="results/[id]" options={{ title: "Results" }} />
         </Stack>
       </ReelqProvider>

@@ -1,57 +1,23 @@
-// Upload: pick a video, watch the progress bar, pause/resume; the job appears as soon as the upload ends.
+// Upload: pick a video (photo library or files), watch the progress bar, pause/resume; the job appears as
+// soon as the upload ends and Results open by themselves when it completes while the app is open. After a
+// relaunch the pending uploads and jobs are listed (continued where the file is still there).
 import { useState } from "react";
-import { Platform, Pressable, ScrollView, Text, TextInput, View } from "react-native";
+import { ScrollView, Text, TextInput, View } from "react-native";
 import { Link } from "expo-router";
-import * as DocumentPicker from "expo-document-picker";
-import { useJob, useReelq, useUpload } from "@reelq/client/react";
-import { registerForPush } from "@reelq/client/expo";
+import { useJob, usePendingUploads } from "@reelq/client/react";
+import { useVideoUpload } from "@reelq/client/expo/picker";
+import { isTerminal } from "@reelq/client";
 import { useApp } from "./_layout";
-import { ProgressBar, StatusText, describeError, styles } from "../src/ui";
+import { useOpenResults } from "../src/navigation";
+import { Button, ProgressBar, StatusText, describeError, styles } from "../src/ui";
 
 // 8 MiB PATCHes by default; the browser test builds with smaller ones so the bar moves on a short clip.
 const CHUNK_BYTES = Number(process.env.EXPO_PUBLIC_REELQ_CHUNK_BYTES) || 8 * 1024 * 1024;
 
-function Button({ title, onPress, testID, disabled }: { title: string; onPress: () => void; testID?: string; disabled?: boolean }) {
-  return (
-    <Pressable accessibilityRole="button" testID={testID} onPress={onPress} disabled={disabled} style={[styles.button, disabled && { opacity: 0.5 }]}>
-      <Text style={styles.buttonText}>{title}</Text>
-    </Pressable>
-  );
-}
-
-function SettingsCard() {
-  const { settings, setSettings, pushToken, setPushToken } = useApp();
-  const { client } = useReelq();
-  const [baseUrl, setBaseUrl] = useState(settings.baseUrl);
-  const [token, setToken] = useState(settings.token);
-  const [pushError, setPushError] = useState<string | null>(null);
-  return (
-    <View style={styles.card}>
-      <Text style={styles.label}>Server</Text>
-      <TextInput testID="server-url" style={styles.input} value={baseUrl} onChangeText={setBaseUrl} autoCapitalize="none" placeholder="https://reelq.example.com" />
-      <Text style={styles.label}>Token</Text>
-      <TextInput testID="token" style={styles.input} value={token} onChangeText={setToken} autoCapitalize="none" secureTextEntry placeholder="rq_…" />
-      <View style={styles.row}>
-        <Button testID="save-settings" title="Save" onPress={() => void setSettings({ baseUrl: baseUrl.trim(), token: token.trim() })} />
-        {Platform.OS !== "web" && (
-          <Button
-            title={pushToken ? "Notifications on" : "Enable notifications"}
-            onPress={() =>
-              registerForPush(client).then(
-                (t) => (setPushToken(t), setPushError(null)),
-                (e: unknown) => setPushError(describeError(e)),
-              )
-            }
-          />
-        )}
-      </View>
-      {pushError && <Text style={styles.label}>{pushError}</Text>}
-    </View>
-  );
-}
-
 function NewJob({ id }: { id: string }) {
-  const { job } = useJob(id);
+  const open = useOpenResults();
+  // The seed's flow: the app follows the job (only while it is active) and opens Results when it is done.
+  const { job } = useJob(id, { onDone: (j) => j.status !== "cancelled" && open(j.job_id) });
   return (
     <View style={styles.card} testID="new-job">
       <Text style={styles.label}>Job</Text>
@@ -69,27 +35,72 @@ function NewJob({ id }: { id: string }) {
   );
 }
 
+/** What the last launch left: uploads recovery continues, jobs still running, files to pick again. */
+function Pending({ onPickAgain }: { onPickAgain: () => void }) {
+  const { stored, items, progress, recovering, error } = usePendingUploads();
+  const settled = new Map(items.map((i) => [i.fingerprint, i]));
+  const rows = stored.filter((r) => {
+    const s = settled.get(r.fingerprint);
+    return !s || (s.outcome !== "gone" && !(s.job && isTerminal(s.job.status) && s.job.status !== "failed"));
+  });
+  if (!rows.length && error == null) return null;
+  return (
+    <View style={styles.card} testID="pending">
+      <Text style={styles.label}>{recovering ? "Continuing what the last launch left…" : "From the last launch"}</Text>
+      {rows.map((r) => {
+        const s = settled.get(r.fingerprint);
+        const p = progress[r.fingerprint];
+        const jobId = s?.jobId ?? r.jobId;
+        return (
+          <View key={r.fingerprint} style={{ gap: 4 }} testID="pending-item">
+            <Text style={styles.text}>{r.filename ?? "video"}</Text>
+            {s?.outcome === "needs-file" ? (
+              <View style={styles.row}>
+                <Text style={styles.label} testID="needs-file">
+                  Stopped at {Math.round((100 * r.offset) / Math.max(r.size, 1))} % — pick the file again to continue.
+                </Text>
+                <Button title="Pick again" onPress={onPickAgain} />
+              </View>
+            ) : jobId ? (
+              <Link href={`/results/${jobId}`} style={styles.text}>
+                <StatusText status={s?.job?.status ?? "queued"} /> · open →
+              </Link>
+            ) : p ? (
+              <ProgressBar value={p.total ? p.sent / p.total : 0} />
+            ) : (
+              <Text style={styles.label}>{Math.round((100 * r.offset) / Math.max(r.size, 1))} % uploaded · checking…</Text>
+            )}
+          </View>
+        );
+      })}
+      {error != null && <Text style={[styles.text, { color: "#b42318" }]}>{describeError(error)}</Text>}
+    </View>
+  );
+}
+
 export default function UploadScreen() {
-  const { settings, pushToken, recovered } = useApp();
-  const upload = useUpload();
-  const [name, setName] = useState<string | null>(null);
-  const pick = async () => {
-    const res = await DocumentPicker.getDocumentAsync({ type: "video/*", copyToCacheDirectory: true });
-    if (res.canceled || !res.assets?.[0]) return;
-    const asset = res.assets[0];
-    setName(asset.name);
-    upload.start(asset, { filename: asset.name, pushToken: pushToken ?? undefined, chunkSize: CHUNK_BYTES });
-  };
+  const { settings, pushToken, pushError } = useApp();
+  // A note goes with the upload as metadata: the same video with another note is analysed again (a new job).
+  const [note, setNote] = useState("");
+  const upload = useVideoUpload({ pushToken: pushToken ?? undefined, chunkSize: CHUNK_BYTES, metadata: note.trim() ? { note: note.trim() } : undefined });
   const p = upload.progress;
-  const busy = upload.state === "uploading" || upload.state === "paused";
+  const busy = upload.state === "uploading" || upload.state === "paused" || upload.picking;
+  const ready = Boolean(settings.token && settings.baseUrl);
   return (
     <ScrollView contentContainerStyle={styles.screen}>
-      {(!settings.token || !settings.baseUrl) && <Text style={styles.text}>Enter the server address and your token first.</Text>}
-      <SettingsCard />
+      {!ready && (
+        <Link href="/settings" style={styles.text} testID="needs-settings">
+          Enter the server address and your token first →
+        </Link>
+      )}
       <View style={styles.card}>
         <Text style={styles.h1}>Upload a video</Text>
-        <Button testID="pick" title="Pick a video" onPress={() => void pick()} disabled={busy || !settings.token} />
-        {name && <Text style={styles.text}>{name}</Text>}
+        <TextInput testID="note" style={styles.input} value={note} onChangeText={setNote} placeholder="Note (optional), sent with the video" />
+        <View style={styles.row}>
+          <Button testID="pick-library" title="From the library" onPress={() => void upload.pickFromLibrary()} disabled={busy || !ready} />
+          <Button testID="pick" title="Pick a file" onPress={() => void upload.pickFile()} disabled={busy || !ready} />
+        </View>
+        {upload.asset && <Text style={styles.text}>{upload.asset.name ?? upload.asset.fileName ?? "video"}</Text>}
         {p && (
           <>
             <ProgressBar testID="upload-progress" value={p.total ? p.sent / p.total : 0} />
@@ -98,34 +109,34 @@ export default function UploadScreen() {
             </Text>
           </>
         )}
-        {busy && (
+        {(upload.state === "uploading" || upload.state === "paused") && (
           <View style={styles.row}>
             {upload.state === "uploading" ? <Button title="Pause" onPress={upload.pause} /> : <Button title="Resume" onPress={upload.resume} />}
             <Button title="Cancel" onPress={() => void upload.cancel()} />
           </View>
+        )}
+        {upload.pickError != null && (
+          <Text style={[styles.text, { color: "#b42318" }]} testID="pick-error">
+            {describeError(upload.pickError)}
+          </Text>
         )}
         {upload.error != null && (
           <Text style={[styles.text, { color: "#b42318" }]} testID="upload-error">
             {describeError(upload.error)}
           </Text>
         )}
+        {pushError != null && <Text style={styles.label}>Notifications: {describeError(pushError)}</Text>}
       </View>
       {upload.jobId && <NewJob id={upload.jobId} />}
-      {recovered.filter((r) => r.jobId).length > 0 && (
-        <View style={styles.card}>
-          <Text style={styles.label}>Recovered after the last launch</Text>
-          {recovered.map((r) =>
-            r.jobId ? (
-              <Link key={r.fingerprint} href={`/results/${r.jobId}`} style={styles.text}>
-                {r.record.filename ?? r.jobId} · {r.job?.status}
-              </Link>
-            ) : null,
-          )}
-        </View>
-      )}
-      <Link href="/jobs" testID="jobs-link" style={[styles.text, { color: "#3056d3", fontWeight: "600" }]}>
-        All jobs →
-      </Link>
+      {ready && <Pending onPickAgain={() => void upload.pickFile()} />}
+      <View style={styles.row}>
+        <Link href="/jobs" testID="jobs-link" style={[styles.text, { color: "#3056d3", fontWeight: "600" }]}>
+          All jobs →
+        </Link>
+        <Link href="/settings" testID="settings-link" style={[styles.text, { color: "#3056d3", fontWeight: "600" }]}>
+          Settings →
+        </Link>
+      </View>
     </ScrollView>
   );
 }

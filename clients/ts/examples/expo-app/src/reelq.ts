@@ -26,6 +26,14 @@ export async function saveSettings(s: Settings): Promise<void> {
   await AsyncStorage.setItem(KEY, JSON.stringify(s));
 }
 
+/** Sign-out: the token is forgotten; the server address stays. */
+export async function clearSettings(): Promise<Settings> {
+  const s = await loadSettings();
+  const out = { baseUrl: s.baseUrl, token: "" };
+  await saveSettings(out);
+  return out;
+}
+
 export function makeClient(s: Settings): ReelqClient {
   return createExpoReelqClient({ baseUrl: s.baseUrl, token: s.token });
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { Image, Platform, StyleSheet, Text, View, type ImageStyle, type StyleProp } from "react-native";
+import { Image, Platform, Pressable, StyleSheet, Text, View, type ImageStyle, type StyleProp } from "react-native";
 import { useReelq } from "@reelq/client/react";
 
 export const colors = { bg: "#f6f7f9", card: "#fff", text: "#1d2433", muted: "#667085", accent: "#3056d3", ok: "#1a7f37", bad: "#b42318" };
@@ -17,6 +17,20 @@ export const styles = StyleSheet.create({
   barOuter: { height: 10, borderRadius: 5, backgroundColor: "#e4e7ec", overflow: "hidden" },
   barInner: { height: 10, backgroundColor: colors.accent },
 });
+
+export function Button({ title, onPress, testID, disabled, danger }: { title: string; onPress: () => void; testID?: string; disabled?: boolean; danger?: boolean }) {
+  return (
+    <Pressable
+      accessibilityRole="button"
+      testID={testID}
+      onPress={onPress}
+      disabled={disabled}
+      style={[styles.button, danger && { backgroundColor: colors.bad }, disabled && { opacity: 0.5 }]}
+    >
+      <Text style={styles.buttonText}>{title}</Text>
+    </Pressable>
+  );
+}
 
 export function ProgressBar({ value, testID }: { value: number; testID?: string }) {
   const pct = Math.max(0, Math.min(1, value)) * 100;
@@ -76,6 +90,15 @@ export function describeError(err: unknown): string {
     insufficient_storage: "The server is out of space. Try later.",
     too_many_incomplete_uploads: "Too many unfinished uploads. Finish or cancel some first.",
   };
+  const reasons: Record<string, string> = {
+    denied: "Not allowed. Allow it in the system settings.",
+    "not-device": "Push needs a real device.",
+    "no-project-id": "Push needs extra.eas.projectId in app.json (a development build).",
+    unsupported: "Not available here.",
+    "not-installed": "This build does not include that picker.",
+  };
+  const reason = (err as { reason?: string })?.reason;
+  if (reason && reasons[reason]) return reasons[reason]!;
   if (e?.code && words[e.code]) return words[e.code]!;
   if (e?.code) return `${e.code}${e.status ? ` (${e.status})` : ""}`;
   return e?.message ?? String(err);

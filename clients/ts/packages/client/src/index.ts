@@ -20,6 +20,6 @@ export {
 } from "./core/uploads.js";
 export { type RecoveredItem, type RecoverOptions } from "./core/recovery.js";
 export { originOf, hashText } from "./core/util.js";
-export { createReelqClient, type ReelqClient, type ReelqClientOptions, type Device } from "./core/client.js";
+export { createReelqClient, type ReelqClient, type ReelqClientOptions } from "./core/client.js";
 export type { paths, components } from "./core/openapi.gen.js";
 export { watchJob, documentActivity, type ActivitySource, type WatchOptions } from "./core/activity.js";

@@ -1,9 +1,10 @@
 // Results: poster, scene thumbnails and key figures of the default `video` analysis; errors in words.
-import { Pressable, ScrollView, Text, View } from "react-native";
+import { useState } from "react";
+import { ScrollView, Text, View } from "react-native";
 import { useLocalSearchParams, useRouter } from "expo-router";
 import { useJob, useReelq } from "@reelq/client/react";
 import { isTerminal, type Thumbnail } from "@reelq/client";
-import { ArtifactImage, ProgressBar, StatusText, describeError, styles } from "../../src/ui";
+import { ArtifactImage, Button, ProgressBar, StatusText, describeError, styles } from "../../src/ui";
 
 type VideoResult = {
   metadata?: { duration?: number; video?: { codec?: string; display_width?: number; display_height?: number; frame_rate?: number } };
@@ -27,7 +28,15 @@ export default function ResultsScreen() {
   const { id } = useLocalSearchParams<{ id: string }>();
   const { client } = useReelq();
   const router = useRouter();
-  const { job, error } = useJob(id);
+  const { job, error, refresh } = useJob(id);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [actionError, setActionError] = useState<unknown>(null);
+  // Retry/Cancel answer the job's new status; follow the job again so the screen shows it.
+  const act = (f: () => Promise<unknown>) => () =>
+    void f().then(
+      () => (setActionError(null), refresh()),
+      (e: unknown) => setActionError(e),
+    );
   if (error && !job) return <Text style={[styles.screen, styles.text]}>{describeError(error)}</Text>;
   if (!job) return <Text style={[styles.screen, styles.text]}>Loading…</Text>;
   const r = (job.result ?? {}) as VideoResult;
@@ -51,23 +60,20 @@ export default function ResultsScreen() {
           </Text>
         )}
         {job.status === "cancelled" && <Text style={styles.text}>This job was cancelled.</Text>}
-        <View style={styles.row}>
-          {!isTerminal(job.status) && (
-            <Pressable style={styles.button} onPress={() => void client.jobs.cancel(job.job_id)}>
-              <Text style={styles.buttonText}>Cancel</Text>
-            </Pressable>
-          )}
-          {(job.status === "failed" || job.status === "cancelled") && (
-            <Pressable style={styles.button} onPress={() => void client.jobs.retry(job.job_id)}>
-              <Text style={styles.buttonText}>Retry</Text>
-            </Pressable>
-          )}
-          {isTerminal(job.status) && (
-            <Pressable style={[styles.button, { backgroundColor: "#b42318" }]} onPress={() => void client.jobs.delete(job.job_id).then(() => router.replace("/jobs"))}>
-              <Text style={styles.buttonText}>Delete</Text>
-            </Pressable>
-          )}
-        </View>
+        {confirmDelete ? (
+          <View style={styles.row} testID="confirm-delete">
+            <Text style={styles.text}>Delete this job and its results?</Text>
+            <Button testID="delete-yes" title="Delete" danger onPress={act(() => client.jobs.delete(job.job_id).then(() => router.replace("/jobs")))} />
+            <Button testID="delete-no" title="Keep" onPress={() => setConfirmDelete(false)} />
+          </View>
+        ) : (
+          <View style={styles.row}>
+            {!isTerminal(job.status) && <Button testID="cancel-job" title="Cancel" onPress={act(() => client.jobs.cancel(job.job_id))} />}
+            {(job.status === "failed" || job.status === "cancelled") && <Button testID="retry-job" title="Retry" onPress={act(() => client.jobs.retry(job.job_id))} />}
+            {isTerminal(job.status) && <Button testID="delete-job" title="Delete" danger onPress={() => setConfirmDelete(true)} />}
+          </View>
+        )}
+        {actionError != null && <Text style={[styles.text, { color: "#b42318" }]}>{describeError(actionError)}</Text>}
       </View>
       {poster && (
         <View style={styles.card}>

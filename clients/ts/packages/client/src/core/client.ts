@@ -7,6 +7,7 @@ import { recoverPending, type RecoverOptions, type RecoveredItem } from "./recov
 import type { UploadSource } from "./source.js";
 import { browserStorage, createUploadStore, type KeyValueStorage, type PendingUpload, type UploadStore } from "./store.js";
 import { fetchTransport, type UploadTransport } from "./transport.js";
+import { isTerminal, type Device, type DeviceList, type Job } from "./types.js";
 import { Uploads } from "./uploads.js";
 
 export interface ReelqClientOptions extends ClientOptions {
@@ -25,14 +26,6 @@ export interface ReelqClientOptions extends ClientOptions {
    * `settableNetwork()` set from NetInfo, or `netInfoNetwork(NetInfo)`.
    */
   network?: NetworkSource;
-}
-
-export interface Device {
-  device_id?: string;
-  id?: string;
-  push_token: string;
-  platform: string;
-  [key: string]: unknown;
 }
 
 function isUploadStore(s: UploadStore | KeyValueStorage): s is UploadStore {
@@ -63,7 +56,7 @@ export function createReelqClient(options: ReelqClientOptions) {
       /** Registers this device's Expo push token (idempotent on the server). */
       register: (body: { push_token: string; platform: "ios" | "android" | "web" }, o: { signal?: AbortSignal } = {}) =>
         http.json<Device>("/api/devices", { method: "POST", json: body, idempotent: true, signal: o.signal }),
-      list: (o: { signal?: AbortSignal } = {}) => http.json<{ devices: Device[] } | Device[]>("/api/devices", o),
+      list: (o: { signal?: AbortSignal } = {}) => http.json<DeviceList>("/api/devices", o),
       remove: async (id: string, o: { signal?: AbortSignal } = {}) => {
         await http.request(`/api/devices/${encodeURIComponent(id)}`, { method: "DELETE", signal: o.signal });
       },

@@ -7,7 +7,7 @@ import { AbortError, ApiError, NetworkError, NotFoundError, ReelqError, TimeoutE
 import type { Http } from "./http.js";
 import { waitOnline, type NetworkSource } from "./network.js";
 import { parseSse } from "./sse.js";
-import { isTerminal, type Job, type JobList, type JobStatus } from "./types.js";
+import { isTerminal, type Job, type JobAction, type JobList, type JobStatus } from "./types.js";
 import { outageBackoffMs, parseRetryAfter, sleep } from "./util.js";
 
 export interface WaitOptions {
@@ -176,14 +176,16 @@ export class Jobs {
     });
   }
 
-  async cancel(id: string, o: { signal?: AbortSignal } = {}): Promise<void> {
+  /** Cancels the job; answers its status now (`cancelled`, or the end it had already reached). */
+  async cancel(id: string, o: { signal?: AbortSignal } = {}): Promise<JobAction> {
     this.cache.delete(id);
-    await this.http.request(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: "POST", signal: o.signal, idempotent: true });
+    return this.http.json<JobAction>(`/api/jobs/${encodeURIComponent(id)}/cancel`, { method: "POST", signal: o.signal, idempotent: true });
   }
 
-  async retry(id: string, o: { signal?: AbortSignal } = {}): Promise<void> {
+  /** Runs a failed or cancelled job again; answers its status now (`queued`). */
+  async retry(id: string, o: { signal?: AbortSignal } = {}): Promise<JobAction> {
     this.cache.delete(id);
-    await this.http.request(`/api/jobs/${encodeURIComponent(id)}/retry`, { method: "POST", signal: o.signal });
+    return this.http.json<JobAction>(`/api/jobs/${encodeURIComponent(id)}/retry`, { method: "POST", signal: o.signal });
   }
 
   async delete(id: string, o: { signal?: AbortSignal } = {}): Promise<void> {

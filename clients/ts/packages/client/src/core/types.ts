@@ -13,6 +13,11 @@ export type JobList = { jobs: Job[]; next_cursor: string | null };
 export type UploadAccepted = Schemas["UploadAccepted"];
 export type FileInfo = Schemas["FileInfo"];
 export type JobErrorInfo = Schemas["ErrorInfo"];
+/** A device registered for push (`POST /api/devices`, `GET /api/devices`). */
+export type Device = Schemas["DeviceOut"];
+export type DeviceList = Schemas["DeviceList"];
+/** The answer to cancel and retry: the job's status now. */
+export type JobAction = Schemas["JobAction"];
 
 export function isTerminal(status: string): boolean {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);

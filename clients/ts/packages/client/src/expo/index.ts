@@ -1,6 +1,6 @@
 /**
  * `@reelq/client/expo`: the client wired for Expo — native file uploads with expo-file-system, the
- * resume store in AsyncStorage, an AppState-aware job watcher, and push helpers.
+ * resume store in AsyncStorage, an AppState-aware job watcher.
  */
 
 import AsyncStorage from "@react-native-async-storage/async-storage";
@@ -13,7 +13,8 @@ import { xhrTransport } from "../core/transport.js";
 import { openStoredSource, resolveExpoSource } from "./source.js";
 import { expoTransport } from "./transport.js";
 
-export * from "./notifications.js";
+// Push (`@reelq/client/expo/notifications`), pickers (`/expo/picker`) and NetInfo (`/expo/netinfo`) are
+// entry points of their own: an app installs expo-notifications, expo-image-picker … only if it uses them.
 export { expoTransport, chunkFile, type ExpoTransportOptions } from "./transport.js";
 export { fileUriSource, resolveExpoSource, openStoredSource, type PickedAsset } from "./source.js";
 

@@ -79,7 +79,8 @@ jest.mock("expo-notifications", () => ({
   setNotificationHandler: () => undefined,
 }));
 
-import { createExpoReelqClient, getPushToken, onNotificationJob, registerForPush, resetHandledNotifications, appStateActivity } from "../../src/expo";
+import { createExpoReelqClient, appStateActivity } from "../../src/expo";
+import { getPushToken, onNotificationJob, registerForPush, resetHandledNotifications } from "../../src/expo/notifications";
 import { ReelqProvider, useJob, useNotificationJob, useUpload } from "../../src/react";
 
 // --- AppState --------------------------------------------------------------------------------------
