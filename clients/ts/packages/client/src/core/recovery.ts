@@ -11,8 +11,8 @@ import type { Http } from "./http.js";
 import { errorFrom } from "./http.js";
 import type { Jobs } from "./jobs.js";
 import type { UploadSource } from "./source.js";
-import { belongsTo, type PendingUpload, type RecordOwner, type UploadStore } from "./store.js";
-import { TUS_VERSION, recordJob, type Uploads } from "./uploads.js";
+import { belongsTo, recordJob, type PendingUpload, type RecordOwner, type UploadStore } from "./store.js";
+import { TUS_VERSION, type Uploads } from "./uploads.js";
 import { isTerminal, type Job } from "./types.js";
 import { ReelqError } from "./errors.js";
 
