@@ -33,6 +33,10 @@ export interface RecoverOptions {
   /** Opens the file of an unfinished upload again (the Expo adapter does this from `fileUri`). */
   openSource?: (record: PendingUpload) => Promise<UploadSource | undefined> | UploadSource | undefined;
   onProgress?: (record: PendingUpload, sent: number, total: number) => void;
+  /** For the uploads it continues: bytes per PATCH, failures in a row, the native stall limit (see StartOptions). */
+  chunkSize?: number;
+  retries?: number;
+  stallTimeoutMs?: number;
 }
 
 type Deps = { http: Http; store: UploadStore; jobs: Jobs; uploads: Uploads; openSource?: RecoverOptions["openSource"] };
@@ -87,6 +91,9 @@ async function settle(deps: Deps, record: PendingUpload, o: RecoverOptions, owne
     const handle = uploads.continue(record, { ...source, fingerprint: record.fingerprint }, {
       signal: o.signal,
       onProgress: (p) => o.onProgress?.(record, p.sent, p.total),
+      chunkSize: o.chunkSize,
+      retries: o.retries,
+      stallTimeoutMs: o.stallTimeoutMs,
     });
     jobId = (await handle.done).jobId;
   }

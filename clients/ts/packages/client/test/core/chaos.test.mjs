@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { runChaos } from "../chaos/harness.mjs";
 
 test("chaos: every file has exactly one job with the same bytes; nothing starts over; re-sent bytes stay under a chunk", { timeout: 240_000 }, async (t) => {
-  const r = await runChaos({ files: 4, minBytes: 1 << 20, maxBytes: 3 << 20, chunkSize: 256 << 10, clientKills: 2, serverKills: 1, cutRate: 0.5, seed: 7 });
+  const r = await runChaos({ files: 4, minBytes: 1 << 20, maxBytes: 3 << 20, chunkSize: 256 << 10, clientKills: 2, serverKills: 1, cutRate: 0.3, seed: 7 });
   t.diagnostic(JSON.stringify(r));
   assert.deepEqual(r.problems, []);
   assert.equal(r.duplicates, 0);
@@ -14,6 +14,6 @@ test("chaos: every file has exactly one job with the same bytes; nothing starts 
   assert.equal(r.restartsFromZero, 0);
   assert.equal(r.clientKills, 2);
   assert.equal(r.serverKills, 1);
-  assert.ok(r.proxyCuts >= 1 && r.interruptions >= 1, `cuts ${r.proxyCuts}, interrupted PATCHes ${r.interruptions}`);
+  assert.ok(r.proxyCuts >= 3 && r.interruptions >= 3, `cuts ${r.proxyCuts}, interrupted PATCHes ${r.interruptions}`);
   assert.ok(r.resentPerInterruption < r.chunkSize);
 });
