@@ -1,6 +1,6 @@
 export * from "./core/errors.js";
 export { Http, errorFrom, type ClientOptions, type FetchLike, type RequestOptions } from "./core/http.js";
-export { Jobs, isTransient, type WaitOptions, type ListOptions, type JobsOptions } from "./core/jobs.js";
+export { Jobs, type WaitOptions, type ListOptions, type JobsOptions } from "./core/jobs.js";
 export { browserNetwork, settableNetwork, netInfoNetwork, waitOnline, type NetworkSource, type NetInfoLike } from "./core/network.js";
 export { parseSse, type SseEvent } from "./core/sse.js";
 export * from "./core/store.js";
@@ -11,8 +11,6 @@ export {
   Uploads,
   TUS_VERSION,
   MULTIPART_TIMEOUT_MS,
-  uploadKey,
-  jobKey,
   type StartOptions,
   type UploadHandle,
   type UploadProgress,

@@ -67,7 +67,7 @@ export function createReelqClient(options: ReelqClientOptions) {
       /** True when the URL carries its own signature (`?sig=`), so an `<img>` can load it without a header. */
       isSigned: (path: string) => /[?&]sig=/.test(path),
       /** `{uri, headers}` for React Native's `<Image source>` (the header is not needed for signed URLs). */
-      source: async (path: string) => ({ uri: http.url(path), headers: /[?&]sig=/.test(path) ? {} : await http.authHeaders() }),
+      source: async (path: string) => ({ uri: http.url(path), headers: /[?&]sig=/.test(path) ? {} : await http.authHeaders(http.url(path)) }),
       /** The artifact's bytes (sends the bearer token). */
       fetch: (path: string, o: { signal?: AbortSignal } = {}) => http.request(path, { signal: o.signal }),
     },

@@ -121,3 +121,8 @@ export function isAbort(err: unknown): boolean {
     (typeof err === "object" && err !== null && (err as { name?: unknown }).name === "AbortError")
   );
 }
+
+/** Failures worth trying again: the connection, a timeout, 5xx, 429, 408. */
+export function isTransient(err: unknown): boolean {
+  return err instanceof NetworkError || err instanceof TimeoutError || (err instanceof ApiError && err.retryable);
+}

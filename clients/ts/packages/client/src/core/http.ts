@@ -61,7 +61,8 @@ export class Http {
     if (!opts.baseUrl) throw new TypeError("baseUrl is required");
     this.opts = opts;
     this.baseUrl = opts.baseUrl.replace(/\/+$/, "");
-    const origin = originOf(this.baseUrl);
+    // A path (`/` behind the page's own server) is on the page's origin.
+    const origin = originOf(this.baseUrl) ?? originOf((globalThis as { location?: { origin?: string } }).location?.origin ?? "");
     if (!origin) throw new TypeError(`baseUrl must be an absolute URL: ${opts.baseUrl}`);
     this.origin = origin;
     this.timeoutMs = opts.timeoutMs ?? 30_000;

@@ -3,7 +3,7 @@
  * cancel, retry, delete.
  */
 
-import { AbortError, ApiError, NetworkError, NotFoundError, ReelqError, TimeoutError, isAbort } from "./errors.js";
+import { AbortError, NotFoundError, ReelqError, isAbort, isTransient } from "./errors.js";
 import type { Http } from "./http.js";
 import { waitOnline, type NetworkSource } from "./network.js";
 import { parseSse } from "./sse.js";
@@ -37,10 +37,6 @@ export interface JobsOptions {
   onTerminal?: (job: Job) => Promise<void> | void;
 }
 
-/** Failures a wait outlives: the connection, a timeout, 5xx, 429, 408. */
-export function isTransient(err: unknown): boolean {
-  return err instanceof NetworkError || err instanceof TimeoutError || (err instanceof ApiError && err.retryable);
-}
 
 export interface ListOptions {
   status?: JobStatus | JobStatus[];

@@ -11,8 +11,8 @@ import type { Http } from "./http.js";
 import { errorFrom } from "./http.js";
 import type { Jobs } from "./jobs.js";
 import type { UploadSource } from "./source.js";
-import { belongsTo, type PendingUpload, type RecordOwner, type UploadStore } from "./store.js";
-import { TUS_VERSION, recordJob, type Uploads } from "./uploads.js";
+import { belongsTo, recordJob, type PendingUpload, type RecordOwner, type UploadStore } from "./store.js";
+import { TUS_VERSION, type Uploads } from "./uploads.js";
 import { isTerminal, type Job } from "./types.js";
 import { ReelqError } from "./errors.js";
 
@@ -33,6 +33,10 @@ export interface RecoverOptions {
   /** Opens the file of an unfinished upload again (the Expo adapter does this from `fileUri`). */
   openSource?: (record: PendingUpload) => Promise<UploadSource | undefined> | UploadSource | undefined;
   onProgress?: (record: PendingUpload, sent: number, total: number) => void;
+  /** For the uploads it continues: bytes per PATCH, failures in a row, the native stall limit (see StartOptions). */
+  chunkSize?: number;
+  retries?: number;
+  stallTimeoutMs?: number;
 }
 
 type Deps = { http: Http; store: UploadStore; jobs: Jobs; uploads: Uploads; openSource?: RecoverOptions["openSource"] };
@@ -87,6 +91,9 @@ async function settle(deps: Deps, record: PendingUpload, o: RecoverOptions, owne
     const handle = uploads.continue(record, { ...source, fingerprint: record.fingerprint }, {
       signal: o.signal,
       onProgress: (p) => o.onProgress?.(record, p.sent, p.total),
+      chunkSize: o.chunkSize,
+      retries: o.retries,
+      stallTimeoutMs: o.stallTimeoutMs,
     });
     jobId = (await handle.done).jobId;
   }

@@ -3,6 +3,8 @@
  * found again. It sits on any async key-value storage (AsyncStorage, localStorage, a file, memory).
  */
 
+import { hashText } from "./util.js";
+
 export interface KeyValueStorage {
   getItem(key: string): Promise<string | null> | string | null;
   setItem(key: string, value: string): Promise<void> | void;
@@ -122,4 +124,41 @@ export function createUploadStore(storage: KeyValueStorage, key = "reelq:uploads
       return Object.values(await read());
     },
   };
+}
+
+/** JSON with sorted keys, so the same metadata always gives the same record key. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value && typeof value === "object")
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(value ?? null);
+}
+
+/**
+ * The store key of an upload: the file, the server (in the file's fingerprint), the account, and the
+ * analysis asked for. The same file with another analyzer or metadata is another upload and another job.
+ */
+export function uploadKey(fileFingerprint: string, owner: RecordOwner, o: { analyzer?: string; metadata?: Record<string, unknown> }): string {
+  return [fileFingerprint, `account=${owner.account}`, `analysis=${hashText(stableJson([o.analyzer ?? null, o.metadata ?? null]))}`].join("|");
+}
+
+/** The key a record moves to once its job exists: it is then a job to follow, not a file to reuse. */
+export function jobKey(owner: RecordOwner, jobId: string): string {
+  return `job|${owner.origin}|account=${owner.account}|${jobId}`;
+}
+
+/**
+ * The job of an upload exists: its record becomes a job to follow (under `job|…`), so the same file makes a
+ * new job next time, unless the record asked to be kept (`keepRecord`) under the file's key.
+ */
+export async function recordJob(store: UploadStore, owner: RecordOwner, record: PendingUpload, jobId: string): Promise<void> {
+  const done = { ...record, offset: record.size, jobId };
+  if (record.keep) return store.set(done);
+  const moved = { ...done, fingerprint: jobKey(owner, jobId) };
+  if (store.replace) return store.replace(record.fingerprint, moved);
+  await store.set(moved);
+  await store.remove(record.fingerprint);
 }

@@ -3,9 +3,10 @@
  * progress matters, native upload tasks on Expo (see `@reelq/client/expo`).
  */
 
-import { AbortError, NetworkError, TimeoutError } from "./errors.js";
+import { AbortError, NetworkError, TimeoutError, apiError, type ApiError } from "./errors.js";
 import type { Http } from "./http.js";
 import type { UploadSource } from "./source.js";
+import { parseRetryAfter } from "./util.js";
 
 export interface PatchRequest {
   url: string;
@@ -46,6 +47,17 @@ export interface UploadTransport {
   patch(req: PatchRequest): Promise<PatchResponse>;
   /** Sends a multipart upload of a source without `slice()` (a native file URI). */
   multipart?(req: MultipartRequest): Promise<PatchResponse>;
+}
+
+/** The typed error of an answer a transport returned (problem+json body, `Retry-After`). */
+export function responseError(r: PatchResponse): ApiError {
+  let problem = {};
+  try {
+    problem = r.body ? (JSON.parse(r.body) as object) : {};
+  } catch {
+    // not JSON
+  }
+  return apiError(r.status, problem, parseRetryAfter(r.header("retry-after")));
 }
 
 /** PATCH with `fetch` and a Blob slice as body (progress per chunk). */

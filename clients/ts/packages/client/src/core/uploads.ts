@@ -6,18 +6,18 @@
  */
 
 import { isDirectAddress, uploadDirect } from "./direct.js";
-import { AbortError, ApiError, NetworkError, ReelqError, TimeoutError, UploadError, apiError, isAbort } from "./errors.js";
+import { AbortError, ApiError, ReelqError, UploadError, isAbort, isTransient } from "./errors.js";
+import { MULTIPART_TIMEOUT_MS, sendMultipart } from "./multipart.js";
 import { waitOnline, type NetworkSource } from "./network.js";
 import type { Http } from "./http.js";
 import { errorFrom } from "./http.js";
 import { toSource, type UploadInput, type UploadSource } from "./source.js";
-import { belongsTo, type PendingUpload, type RecordOwner, type UploadStore } from "./store.js";
-import type { PatchResponse, UploadTransport } from "./transport.js";
-import type { UploadAccepted } from "./types.js";
-import { backoffMs, base64Utf8, hashText, joinUrl, linkedController, parseRetryAfter, randomId, sleep } from "./util.js";
+import { belongsTo, recordJob, uploadKey, type PendingUpload, type RecordOwner, type UploadStore } from "./store.js";
+import { responseError, type UploadTransport } from "./transport.js";
+import { backoffMs, base64Utf8, joinUrl, linkedController, randomId, sleep } from "./util.js";
 
 export const TUS_VERSION = "1.0.0";
-export const MULTIPART_TIMEOUT_MS = 180_000;
+export { MULTIPART_TIMEOUT_MS };
 
 export interface UploadProgress {
   sent: number;
@@ -101,57 +101,6 @@ function metadataHeader(source: UploadSource, o: PendingUpload): string {
     .filter((p): p is [string, string] => !!p[1])
     .map(([k, v]) => `${k} ${base64Utf8(v)}`)
     .join(",");
-}
-
-/** JSON with sorted keys, so the same metadata always gives the same record key. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (value && typeof value === "object")
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  return JSON.stringify(value ?? null);
-}
-
-/**
- * The store key of an upload: the file, the server (in the file's fingerprint), the account, and the
- * analysis asked for. The same file with another analyzer or metadata is another upload and another job.
- */
-export function uploadKey(fileFingerprint: string, owner: RecordOwner, o: { analyzer?: string; metadata?: Record<string, unknown> }): string {
-  return [fileFingerprint, `account=${owner.account}`, `analysis=${hashText(stableJson([o.analyzer ?? null, o.metadata ?? null]))}`].join("|");
-}
-
-/** The key a record moves to once its job exists: it is then a job to follow, not a file to reuse. */
-export function jobKey(owner: RecordOwner, jobId: string): string {
-  return `job|${owner.origin}|account=${owner.account}|${jobId}`;
-}
-
-/**
- * The job of an upload exists: its record becomes a job to follow (under `job|…`), so the same file makes a
- * new job next time, unless the record asked to be kept (`keepRecord`) under the file's key.
- */
-export async function recordJob(store: UploadStore, owner: RecordOwner, record: PendingUpload, jobId: string): Promise<void> {
-  const done = { ...record, offset: record.size, jobId };
-  if (record.keep) return store.set(done);
-  const moved = { ...done, fingerprint: jobKey(owner, jobId) };
-  if (store.replace) return store.replace(record.fingerprint, moved);
-  await store.set(moved);
-  await store.remove(record.fingerprint);
-}
-
-function retryable(err: unknown): boolean {
-  return err instanceof NetworkError || err instanceof TimeoutError || (err instanceof ApiError && err.retryable);
-}
-
-function responseError(r: PatchResponse): ApiError {
-  let problem = {};
-  try {
-    problem = r.body ? (JSON.parse(r.body) as object) : {};
-  } catch {
-    // not JSON
-  }
-  return apiError(r.status, problem, parseRetryAfter(r.header("retry-after")));
 }
 
 export class Uploads {
@@ -324,7 +273,7 @@ class Upload implements UploadHandle {
     } catch (err) {
       if (isAbort(err) && this.pausedController === controller) return; // paused: resume() runs again
       if (this.state === "cancelled") return;
-      this.failedRetryable = retryable(err);
+      this.failedRetryable = isTransient(err);
       this.setState("failed");
       this.reject(err instanceof ReelqError || err instanceof TypeError ? err : new UploadError(String(err), { cause: err }));
     } finally {
@@ -407,7 +356,7 @@ class Upload implements UploadHandle {
 
     const fail = async (err: unknown): Promise<void> => {
       // Connection trouble: back off, then ask the server what it kept (partial PATCHes count).
-      if (!retryable(err)) throw err;
+      if (!isTransient(err)) throw err;
       if (!this.offlineNow() && ++failures > maxFailures) throw err;
       await this.backoff(err, failures, signal);
       needHead = !!record.uploadUrl;
@@ -512,66 +461,24 @@ class Upload implements UploadHandle {
   }
 
   private async multipart(target: Target, signal: AbortSignal, existing: PendingUpload | undefined): Promise<string> {
-    const { http, store, transport } = this.deps;
-    const { source } = target;
+    const { store } = this.deps;
     const record: PendingUpload = existing ?? this.newRecord(target, { idempotencyKey: randomId() });
     if (!record.idempotencyKey) record.idempotencyKey = randomId();
     await store.set(record);
-    const fields: Record<string, string> = {};
-    if (record.pushToken) fields.push_token = record.pushToken;
-    if (record.analyzer) fields.analyzer = record.analyzer;
-    if (record.metadata) fields.metadata = JSON.stringify(record.metadata);
-    this.progress(0, source.size);
+    this.progress(0, target.source.size);
     try {
-      let body: UploadAccepted;
-      if (source.slice) {
-        const form = new FormData();
-        form.append("video", source.slice(0, source.size), record.filename ?? source.name);
-        for (const [k, v] of Object.entries(fields)) form.append(k, v);
-        body = await http.json<UploadAccepted>("/api/upload", {
-          method: "POST",
-          body: form,
-          headers: { "Idempotency-Key": record.idempotencyKey },
-          idempotent: true,
-          timeoutMs: MULTIPART_TIMEOUT_MS,
-          signal,
-        });
-      } else if (transport.multipart) {
-        // Native files: the platform's upload task streams the file (React Native's `{uri}` FormData
-        // parts do not go through expo/fetch).
-        body = await this.nativeMultipart(record, source, fields, signal);
-      } else throw new TypeError("source has no slice() and the transport cannot send a file URI as multipart");
+      const body = await sendMultipart(this.deps, record, target.source, {
+        signal,
+        retries: this.o.retries ?? 5,
+        stallTimeoutMs: this.o.stallTimeoutMs ?? 60_000,
+        onProgress: (sent) => this.progress(sent, target.source.size),
+        offline: () => this.offlineNow(),
+        backoff: (err, failures) => this.backoff(err, failures, signal),
+      });
       return await this.finish(target, record, body.job_id);
     } catch (err) {
       if (err instanceof ApiError && !err.retryable) await store.remove(record.fingerprint);
       throw err;
-    }
-  }
-
-  private async nativeMultipart(record: PendingUpload, source: UploadSource, fields: Record<string, string>, signal: AbortSignal): Promise<UploadAccepted> {
-    const { http, transport } = this.deps;
-    const url = http.url("/api/upload");
-    const maxFailures = this.o.retries ?? 5;
-    for (let failures = 0; ; ) {
-      try {
-        const r = await transport.multipart!({
-          url,
-          headers: { ...(await http.authHeaders(url)), "Idempotency-Key": record.idempotencyKey! },
-          source: { ...source, name: record.filename ?? source.name },
-          fieldName: "video",
-          fields,
-          signal,
-          timeoutMs: MULTIPART_TIMEOUT_MS,
-          stallTimeoutMs: this.o.stallTimeoutMs ?? 60_000,
-          onProgress: (sent) => this.progress(sent, source.size),
-        });
-        if (r.status >= 200 && r.status < 300) return JSON.parse(r.body ?? "{}") as UploadAccepted;
-        throw responseError(r);
-      } catch (err) {
-        if (isAbort(err) || signal.aborted) throw new AbortError();
-        if (!retryable(err) || (!this.offlineNow() && ++failures > maxFailures)) throw err;
-        await this.backoff(err, failures, signal);
-      }
     }
   }
 }

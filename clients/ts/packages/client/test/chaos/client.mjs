@@ -58,7 +58,7 @@ log({ e: "start", known: done.size });
 
 // Recovery first: it continues unfinished uploads and names the jobs made before the last kill.
 for (let round = 0; ; round++) {
-  const items = await client.recoverPending();
+  const items = await client.recoverPending({ chunkSize: cfg.chunkSize, retries: 1000 });
   for (const i of items) if (i.outcome === "job") (done.add(i.record.filename), log({ e: "job", file: i.record.filename, jobId: i.jobId, via: "recover" }));
   const errors = items.filter((i) => i.outcome === "error");
   if (!errors.length) break;

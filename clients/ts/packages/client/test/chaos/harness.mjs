@@ -51,8 +51,12 @@ function requestMeter(stats) {
   };
 }
 
-/** A TCP proxy on 127.0.0.1 that cuts a share of its connections after a random number of bytes. */
-export async function chaosProxy(upstreamPort, { cutRate, maxCutBytes, random = Math.random }) {
+/**
+ * A TCP proxy on 127.0.0.1 that cuts connections at random bytes: each connection's budget of client bytes
+ * is drawn from an exponential distribution with mean `meanCutBytes` (cuts land anywhere: in headers, in
+ * bodies, between requests), so the number of cuts follows the bytes sent, not the number of connections.
+ */
+export async function chaosProxy(upstreamPort, { meanCutBytes, random = Math.random }) {
   const stats = { connections: 0, cuts: 0, patches: 0, patchBodyBytes: 0, interruptedPatches: 0 };
   const sockets = new Set();
   let enabled = true;
@@ -60,7 +64,7 @@ export async function chaosProxy(upstreamPort, { cutRate, maxCutBytes, random = 
     stats.connections++;
     const up = connect(upstreamPort, "127.0.0.1");
     const meter = requestMeter(stats);
-    let budget = enabled && random() < cutRate ? Math.floor(random() * maxCutBytes) : Infinity;
+    let budget = enabled && meanCutBytes > 0 ? Math.floor(-Math.log(1 - random()) * meanCutBytes) : Infinity;
     sockets.add(down).add(up);
     let closed = false;
     const close = () => {
@@ -142,7 +146,8 @@ export async function runChaos(o) {
     REELQ_ANALYZER: "reelq.testing.analyzers:noop",
     REELQ_ANALYZERS: "reelq.testing.analyzers:noop",
   });
-  const proxy = await chaosProxy(server.port, { cutRate: opts.cutRate, maxCutBytes: opts.chunkSize * 1.5, random });
+  // cutRate: cuts per chunk's worth of bytes, on average
+  const proxy = await chaosProxy(server.port, { meanCutBytes: opts.cutRate > 0 ? opts.chunkSize / opts.cutRate : 0, random });
   let child;
   try {
     const files = makeFiles(dir, opts.files, opts.minBytes, opts.maxBytes, random);

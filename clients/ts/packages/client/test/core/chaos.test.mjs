@@ -12,6 +12,8 @@ test("chaos: every file has exactly one job with the same bytes; nothing starts 
   assert.equal(r.duplicates, 0);
   assert.equal(r.jobs, 4);
   assert.equal(r.restartsFromZero, 0);
-  assert.ok(r.interruptions >= 2, `interruptions: ${r.interruptions}`);
+  assert.equal(r.clientKills, 2);
+  assert.equal(r.serverKills, 1);
+  assert.ok(r.proxyCuts >= 3 && r.interruptions >= 3, `cuts ${r.proxyCuts}, interrupted PATCHes ${r.interruptions}`);
   assert.ok(r.resentPerInterruption < r.chunkSize);
 });

@@ -1,7 +1,7 @@
 // A phone's network against a real `reelq serve`: the server killed (-9) and restarted on the same port and
 // data dir while a wait is held; uploads that pause offline and go on online; a failed upload resumed.
 import assert from "node:assert/strict";
-import { readFileSync, mkdtempSync } from "node:fs";
+import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -25,6 +25,7 @@ before(async () => {
 });
 after(async () => {
   await server?.stop();
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 const blob = (extra) => new Blob([readFileSync(clip), new Uint8Array(extra)], { type: "video/mp4" });

@@ -1,7 +1,7 @@
 // Recovery that is safe, against a real `reelq serve` and a second server that records what it is sent:
 // one store holds records of two servers and two accounts; each client settles only its own.
 import assert from "node:assert/strict";
-import { openAsBlob, readFileSync, mkdtempSync } from "node:fs";
+import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +28,7 @@ before(async () => {
 });
 after(async () => {
   await server?.stop();
+  rmSync(tmp, { recursive: true, force: true });
   await new Promise((r) => (other.closeAllConnections(), other.close(r)));
 });
 
