@@ -86,10 +86,17 @@ def view(job: Job) -> JobView:
         out.summary = r["summary"]
     thumbs: dict[str, Any] = r["thumbnails"] if isinstance(r.get("thumbnails"), dict) else {}
     out.poster = _picture(job.id, thumbs.get("poster"), f"Poster frame of {job.file_name}")
+    # a scene is named by its span, not by its thumbnail's time; a result without scenes has its pictures
     scenes = [s for s in r.get("scenes") or [] if isinstance(s, dict)]
-    for i, scene in enumerate(scenes):
-        span = f"{float(scene.get('start') or 0):.1f}–{float(scene.get('end') or 0):.1f} s"
-        pic = _picture(job.id, scene.get("thumbnail"), f"Scene {i + 1}: {span}")
+    labelled = [
+        (
+            s.get("thumbnail"),
+            f"Scene {i + 1}: {float(s.get('start') or 0):.1f}–{float(s.get('end') or 0):.1f} s",
+        )
+        for i, s in enumerate(scenes)
+    ] or [(t, f"Scene {i + 1}") for i, t in enumerate(thumbs.get("scenes") or [])]
+    for thumb, label in labelled:
+        pic = _picture(job.id, thumb, label)
         if pic is not None:
             out.scenes.append(pic)
     out.charts = _charts(r)

@@ -138,7 +138,8 @@ def test_upload_wait_json_prints_the_completed_job_and_analyze_the_same_result_s
 
     shown = run(env, "results", job["job_id"])
     assert shown.returncode == 0
-    assert f"completed  job {job['job_id']}" in shown.stdout and "320x240" in shown.stdout
+    assert f"completed  job {job['job_id']}" in shown.stdout
+    assert f"  summary    {job['result']['summary']}" in shown.stdout  # the analyzer's own line
     as_json = run(env, "results", job["job_id"], "--json")
     assert json_lines(as_json.stdout) == [job]
     got = run(env, "artifacts", job["job_id"], "--out", str(tmp_path / "art"))
@@ -199,7 +200,7 @@ def test_progress_bar_on_a_terminal_only(server: Server, tmp_path: Path, clip: P
     assert code == 0, out
     assert BAR in out and "kB" in out  # the bar with bytes
     assert re.search(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] clip\.mp4 .*(queued|processing)", out)  # the spinner while it runs
-    assert "clip.mp4  completed  job" in out and "320x240" in out and "thumbnails" in out
+    assert "clip.mp4  completed  job" in out and "320×240" in out and "thumbnails" in out
 
     code, out = Pty(env, "upload", str(clip), "--json").finish()
     assert code == 0 and BAR not in out
@@ -207,7 +208,7 @@ def test_progress_bar_on_a_terminal_only(server: Server, tmp_path: Path, clip: P
 
     code, out = Pty(env, "analyze", str(clip)).finish()
     assert code == 0 and BAR not in out.split("analysed in")[-1]
-    assert BAR in out and "320x240" in out
+    assert BAR in out and "320×240" in out
     piped = run(env, "analyze", str(clip))
     assert piped.returncode == 0 and BAR not in piped.stdout + piped.stderr and "\x1b[" not in piped.stderr
 

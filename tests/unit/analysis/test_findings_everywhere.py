@@ -70,5 +70,8 @@ def test_cli_console_and_client_show_the_same_findings(server: Server, tmp_path:
     assert shown == expected
     codes = [code for _level, code, _text in FINDING.findall(page)]
     assert codes == [f["code"] for f in result["findings"]]
+    # scene pictures are labelled with the scene's span, not the thumbnail's time
+    for i, scene in enumerate(result["scenes"]):
+        assert f'alt="Scene {i + 1}: {scene["start"]:.1f}–{scene["end"]:.1f} s"' in page
     summary = SUMMARY.search(page)
     assert summary is not None and html.unescape(summary.group(1)) == result["summary"]

@@ -14,6 +14,24 @@ export interface components {
             /** Sample Rate */
             sample_rate: number;
         };
+        /** Compression */
+        Compression: {
+            /**
+             * Bits Per Pixel
+             * @description video packets' bits / (frames × coded pixels)
+             */
+            bits_per_pixel: number | null;
+            /**
+             * Blockiness
+             * @description median edge energy on the 8×8 block grid over that inside blocks (1.0: no grid)
+             */
+            blockiness: number | null;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "ok" | "compressed" | "heavy";
+        };
         /** ContainerInfo */
         ContainerInfo: {
             /**
@@ -128,6 +146,27 @@ export interface components {
              * @description Bytes
              */
             size: number;
+        };
+        /**
+         * Finding
+         * @description One thing a person should know about the clip, in words, with its numbers.
+         */
+        Finding: {
+            /**
+             * Code
+             * @description stable identifier, `topic.verdict`, e.g. `compression.heavy`
+             */
+            code: string;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "ok" | "info" | "warn";
+            /**
+             * Text
+             * @description one sentence to show as it is
+             */
+            text: string;
         };
         /** Integrity */
         Integrity: {
@@ -368,6 +407,7 @@ export interface components {
         };
         /** Quality */
         Quality: {
+            compression: components["schemas"]["Compression"];
             exposure: components["schemas"]["Exposure"];
             loudness: components["schemas"]["Loudness"] | null;
             shake: components["schemas"]["Shake"] | null;
@@ -436,8 +476,17 @@ export interface components {
         };
         /** Sharpness */
         Sharpness: {
-            /** Blurry */
+            /**
+             * Blurry
+             * @description `level == "blurry"`
+             */
             blurry: boolean;
+            /**
+             * Level
+             * @description the median's band: blurry < 1.0, soft < 1.5, sharp from 1.5
+             * @enum {string}
+             */
+            level: "blurry" | "soft" | "sharp";
             /** Max */
             max: number;
             /** Median */
@@ -553,6 +602,11 @@ export interface components {
             analyzer: components["schemas"]["VideoAnalyzer"];
             /** Cuts */
             cuts: number[];
+            /**
+             * Findings
+             * @description what to show below the summary, in order
+             */
+            findings: components["schemas"]["Finding"][];
             integrity: components["schemas"]["Integrity"];
             metadata: components["schemas"]["MediaMetadata"];
             quality: components["schemas"]["Quality"];
