@@ -13,9 +13,10 @@ from starlette.concurrency import run_in_threadpool
 
 from reelq.api.schemas import PROBLEMS, Problem, UploadAccepted, job_out, status_url
 from reelq.auth.tokens import User
-from reelq.errors import BadRequest, RateLimited, UploadTooLarge
+from reelq.errors import BadRequest, UploadTooLarge
 from reelq.http.deps import current_user, runtime
 from reelq.http.limits import check_upload_limits
+from reelq.http.state import edge_of
 from reelq.jobs.service import MAX_IDEMPOTENCY_KEY
 from reelq.runtime import Runtime
 from reelq.uploads.multipart import receive_multipart
@@ -87,13 +88,7 @@ async def upload(
             raise UploadTooLarge(f"the body is larger than the limit of {settings.max_upload_bytes} bytes")
     await run_in_threadpool(rt.intake.check_space, int(declared or 0))
 
-    active: dict[str, int] = request.app.state.__dict__.setdefault("uploads_in_flight", {})
-    if active.get(user.id, 0) >= settings.max_concurrent_uploads:
-        raise RateLimited(
-            f"at most {settings.max_concurrent_uploads} uploads at once per user; retry when one is done",
-            code="too_many_uploads",
-        )
-    active[user.id] = active.get(user.id, 0) + 1
+    release = edge_of(request.app.state).uploads.take(user.id)  # REELQ_MAX_CONCURRENT_UPLOADS
     try:
         # Fields sent before the file part are checked before a byte of it is stored.
         form = await receive_multipart(
@@ -105,9 +100,7 @@ async def upload(
             on_file_start=rt.intake.prepare,
         )
     finally:
-        active[user.id] -= 1
-        if not active[user.id]:
-            del active[user.id]
+        release()
     assert form.file is not None
     try:
         asked = rt.intake.prepare(form.fields)  # again: fields may also follow the file part

@@ -160,8 +160,8 @@ def test_open_streams_and_long_polls_are_capped_per_user(app_client: TestClient,
     uid = user_id(app_client)
 
     def both_open() -> bool:
-        slots = getattr(app_client.app.state, "stream_slots", None)
-        return slots is not None and slots.open.get(uid) == 2  # REELQ_MAX_STREAMS_PER_USER=2
+        slots = app_client.app.state.edge.streams  # type: ignore[attr-defined]
+        return bool(slots.open.get(uid) == 2)  # REELQ_MAX_STREAMS_PER_USER=2
 
     wait_for(both_open, 30, 0.05, "two open streams")
     over = app_client.get(f"/api/results/job/{job_id}?wait=5", headers=auth)
@@ -176,7 +176,7 @@ def test_open_streams_and_long_polls_are_capped_per_user(app_client: TestClient,
     for thread in threads:
         thread.join(10)
     assert answers.count(200) == 2
-    assert rt_of(app_client) and not app_client.app.state.stream_slots.open  # type: ignore[attr-defined]
+    assert rt_of(app_client) and not app_client.app.state.edge.streams.open  # type: ignore[attr-defined]
     job2 = submit(app_client, auth, clip)
     assert app_client.get(f"/api/results/job/{job2}?wait=1", headers=auth).status_code == 200
 
@@ -253,7 +253,8 @@ def test_an_unchanged_running_job_is_read_on_every_poll_but_rendered_once(
 
 
 def test_status_answers_are_per_user_and_bounded_in_entries_and_bytes() -> None:
-    from reelq.api.polling import Rendered, StatusAnswers
+    from reelq.api.polling import Rendered
+    from reelq.http.state import StatusAnswers
 
     def answer(body: bytes, terminal: bool = False) -> Rendered:
         return Rendered('"e"', body, terminal)
