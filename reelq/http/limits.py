@@ -10,6 +10,7 @@ counts under the client address, so random tokens cannot dodge the per-address l
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,9 +18,10 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reelq.auth.limits import LimitExceeded, RedisCounters, rate_headers
+from reelq.auth.limits import LimitExceeded, RedisCounters, StorageQuotaExceeded, rate_headers
 from reelq.auth.tokens import User
 from reelq.http.errors import problem
+from reelq.http.state import edge_of
 from reelq.runtime import Runtime
 
 
@@ -31,6 +33,45 @@ async def check_upload_limits(request: Request, user: User, declared: str | None
     if size > rt.settings.max_upload_bytes:
         return  # the upload route answers 413 upload_too_large itself, before any quota
     await run_in_threadpool(rt.limiter.check_upload, user.id, size)
+
+
+async def is_replay(rt: Runtime, user_id: str, idempotency_key: str | None) -> bool:
+    """Whether an upload repeats one whose job exists (its ``Idempotency-Key`` was used): it spends no
+    quota, since its answer is the existing job."""
+    if idempotency_key is None:
+        return False
+    return await run_in_threadpool(rt.store.by_idempotency_key, user_id, idempotency_key) is not None
+
+
+async def counted_against_storage(
+    request: Request, user: User, body: AsyncIterator[bytes]
+) -> AsyncIterator[bytes]:
+    """``body``, counted against the user's storage quota as it arrives (with the user's other uploads
+    this process is receiving): 507 ``storage_quota_exceeded`` when the bytes received pass it, whatever
+    the request declared (a chunked body declares nothing; parallel uploads each declare their own)."""
+    rt: Runtime = request.app.state.runtime
+    quota = (await run_in_threadpool(rt.limiter.limits_for, user.id)).storage_bytes
+    if not quota:
+        return body
+    stored = await run_in_threadpool(rt.limiter.stored_bytes, user.id)
+    slots = edge_of(request.app.state).uploads
+
+    async def counted() -> AsyncIterator[bytes]:
+        got = 0
+        try:
+            async for chunk in body:
+                got += len(chunk)
+                slots.receiving(user.id, len(chunk))
+                if stored + slots.in_flight(user.id) > quota:
+                    raise StorageQuotaExceeded(
+                        f"you store {stored} of {quota} bytes and your uploads in progress pass it; "
+                        "delete finished jobs to free room"
+                    )
+                yield chunk
+        finally:
+            slots.receiving(user.id, -got)
+
+    return counted()
 
 
 # health probes and the API documentation are never refused for their rate
