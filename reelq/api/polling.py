@@ -142,6 +142,18 @@ async def status_answer(
     return rendered.response(known)
 
 
+# Every other middleware of the app, and what the hot path does in its place for a plain poll. A new
+# middleware must be added here too (a test compares this with the app), so plain polls cannot skip it
+# unnoticed.
+MIRRORED: dict[str, str] = {
+    "RequestLog": "log_request (reelq.http.middleware)",
+    "SecurityHeaders": "ALWAYS_HEADERS on every answer; SecurityHeaders around a refusal",
+    "RequestRateLimit": "count_token_request (reelq.http.limits)",
+    "BodyGuard": "nothing to guard: a GET without a body",
+    "CORSMiddleware": "not needed: a request with Origin goes on to the full stack",
+}
+
+
 class StatusCacheHit:
     """ASGI middleware, the outermost layer: the hot path of a plain poll (see the module docstring).
 

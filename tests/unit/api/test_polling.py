@@ -290,3 +290,12 @@ def test_fastapi_opentelemetry_is_off_unless_asked_for(tmp_path: Path) -> None:
     assert [on._telemetry[f] for f in flags] == [True, True, True]  # FastAPI's defaults
     for app in (off, on):
         app.state.runtime.close()
+
+
+def test_every_middleware_is_the_hot_path_or_mirrored_by_it(tmp_path: Path) -> None:
+    """A middleware added to the app must say what the hot path does for the plain polls it answers."""
+    from reelq.api.polling import MIRRORED
+
+    app = create_app(fast_settings(tmp_path / "data", embedded_worker=False))
+    names = {m.cls.__name__ for m in app.user_middleware}  # type: ignore[attr-defined]
+    assert names - {"StatusCacheHit"} == set(MIRRORED)
