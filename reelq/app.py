@@ -33,6 +33,7 @@ from reelq.http import errors
 from reelq.http import limits as limits_api
 from reelq.http.guard import BodyGuard
 from reelq.http.middleware import RequestLog, SecurityHeaders
+from reelq.http.state import EdgeState
 from reelq.runtime import Runtime
 from reelq.uploads.tus_headers import TUS_EXPOSED_HEADERS
 
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = rt
+    app.state.edge = EdgeState.build(settings)  # the edge's per-process state, made once
     errors.install(app)
     app.include_router(upload.router)
     app.include_router(direct_upload.router)  # before tus: /api/uploads/direct is not a tus upload id

@@ -14,10 +14,9 @@ import logging
 import os
 from pathlib import Path
 
-from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
-from reelq.db.schema import jobs
+from reelq.jobs import queries
 from reelq.logs import event
 
 log = logging.getLogger("reelq.worker")
@@ -58,9 +57,8 @@ class EmbeddedWorkerLock:
 
 def running_jobs(engine: Engine, worker_id: str) -> int:
     """Jobs this worker holds a lease on (what a graceful shutdown waits for)."""
-    query = select(func.count()).where(and_(jobs.c.status == "processing", jobs.c.lease_owner == worker_id))
     with engine.connect() as conn:
-        return int(conn.execute(query).scalar_one())
+        return queries.running_on(conn, worker_id)
 
 
 def log_shutdown_wait(engine: Engine, worker_id: str, grace: float) -> None:

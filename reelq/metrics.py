@@ -16,9 +16,10 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
-from sqlalchemy import Connection, Engine, Float, case, cast, func, inspect, select
+from sqlalchemy import Connection, Engine, func, inspect, select
 
-from reelq.db.schema import jobs, notifications, workers
+from reelq.db.schema import notifications
+from reelq.jobs import queries
 from reelq.jobs.states import JobStatus
 from reelq.queue.capacity import AnalyzerCapacity
 
@@ -88,16 +89,10 @@ class ClusterCollector(Collector):
         engine = self.sources.engine
         now = self.clock()
         with engine.connect() as conn:
-            by_status: dict[str, int] = dict(
-                conn.execute(select(jobs.c.status, func.count()).group_by(jobs.c.status)).all()
-            )
-            due = conn.execute(
-                select(func.count()).where(jobs.c.status == JobStatus.QUEUED.value, jobs.c.run_at <= now)
-            ).scalar_one()
-            upload_bytes = conn.execute(select(func.coalesce(func.sum(jobs.c.file_size), 0))).scalar_one()
-            live = conn.execute(
-                select(func.count()).where(workers.c.heartbeat_at >= now - self.sources.worker_window_seconds)
-            ).scalar_one()
+            by_status = queries.status_counts(conn)
+            due = queries.due_queued(conn, now)
+            upload_bytes = queries.upload_bytes(conn)
+            live = queries.live_worker_count(conn, now - self.sources.worker_window_seconds)
             durations = self._durations(conn)
             outbox = (
                 conn.execute(
@@ -139,17 +134,8 @@ class ClusterCollector(Collector):
 
     def _durations(self, conn: Connection) -> list[tuple[str, list[tuple[str, float]], float]]:
         """One grouped query: cumulative bucket counts and the sum per final status."""
-        duration = cast(jobs.c.finished_at - jobs.c.started_at, Float)
-        cols = [func.sum(case((duration <= b, 1), else_=0)) for b in DURATION_BUCKETS]
-        q = (
-            select(jobs.c.status, func.count(), func.coalesce(func.sum(duration), 0.0), *cols)
-            .where(
-                jobs.c.status.in_(FINISHED), jobs.c.started_at.is_not(None), jobs.c.finished_at.is_not(None)
-            )
-            .group_by(jobs.c.status)
-        )
         out = []
-        for row in conn.execute(q).all():
+        for row in queries.run_seconds(conn, (JobStatus(s) for s in FINISHED), DURATION_BUCKETS):
             status, count, total, *counts = row
             pairs = zip(DURATION_BUCKETS, counts, strict=True)
             buckets = [(_bound(b), float(n or 0)) for b, n in pairs]

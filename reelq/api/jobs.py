@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import time
-from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from reelq.api.polling import (
-    KEEPALIVE_SECONDS,
-    WAIT_CEILING,
-    HeldStream,
-    Until,
-    status_answer,
-    status_answers,
-    stream_slots,
-    watch,
-)
+from reelq.api.polling import WAIT_CEILING, Until, status_answer
 from reelq.api.schemas import PROBLEMS, JobList, JobOut, Problem, job_out
-from reelq.api.stored_files import artifact_response
 from reelq.auth.tokens import User
 from reelq.errors import BadRequest, Forbidden, JobNotFound, NotFound
+from reelq.http import actions, events
 from reelq.http.deps import current_user, runtime
 from reelq.http.signed import signer_of
+from reelq.http.stored_files import artifact_response
 from reelq.ids import is_id
 from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
@@ -86,22 +75,19 @@ def list_jobs(
 
 @router.post("/jobs/{job_id}/cancel", status_code=202, summary="Cancel a queued or running job")
 def cancel_job(job_id: str, request: Request, user: UserDep, rt: RuntimeDep) -> dict[str, str]:
-    status_answers(request.app.state, rt).discard((user.id, job_id))
-    status = rt.service.cancel(user.id, job_id)
+    status = actions.cancel(request, user.id, job_id)
     return {"job_id": job_id, "status": status.value}
 
 
 @router.post("/jobs/{job_id}/retry", status_code=202, summary="Run a failed or cancelled job again")
 def retry_job(job_id: str, request: Request, user: UserDep, rt: RuntimeDep) -> dict[str, str]:
-    status_answers(request.app.state, rt).discard((user.id, job_id))
-    rt.service.retry(user.id, job_id)
+    actions.retry(request, user.id, job_id)
     return {"job_id": job_id, "status": JobStatus.QUEUED.value}
 
 
 @router.delete("/jobs/{job_id}", status_code=204, summary="Delete a job with its files and artifacts")
 def delete_job(job_id: str, request: Request, user: UserDep, rt: RuntimeDep) -> Response:
-    status_answers(request.app.state, rt).discard((user.id, job_id))
-    rt.service.delete(user.id, job_id)
+    actions.delete(request, user.id, job_id)
     return Response(status_code=204)
 
 
@@ -148,29 +134,9 @@ async def get_artifact(
     response_class=StreamingResponse,
     responses={429: {"model": Problem, "description": "Too many open event streams and long polls"}},
 )
-async def job_events(job_id: str, request: Request, user: UserDep, rt: RuntimeDep) -> StreamingResponse:
-    job = await run_in_threadpool(rt.service.get, user.id, job_id)
+async def job_events(job_id: str, request: Request, user: UserDep) -> StreamingResponse:
+    return await events.job_events(request, user.id, job_id, _event_view)
 
-    async def load() -> Job:
-        return await run_in_threadpool(rt.service.get, user.id, job_id)
 
-    async def stream() -> AsyncIterator[str]:
-        changes = watch(load, request, job, keepalive=KEEPALIVE_SECONDS)
-        async with contextlib.aclosing(changes):
-            try:
-                async for current in changes:
-                    if current is None:
-                        yield ": keep-alive\n\n"
-                        continue
-                    payload = {
-                        k: v for k, v in job_out(current, with_result=False).items() if k != "metadata"
-                    }
-                    kind = "end" if current.status.terminal else "status"
-                    yield f"event: {kind}\ndata: {json.dumps(payload)}\n\n"
-            except NotFound:
-                yield 'event: end\ndata: {"status": "deleted"}\n\n'
-
-    release = stream_slots(request, rt).take(user.id)
-    return HeldStream(
-        stream(), release, media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-    )
+def _event_view(job: Job) -> dict[str, Any]:
+    return {k: v for k, v in job_out(job, with_result=False).items() if k != "metadata"}

@@ -1,4 +1,4 @@
-"""The polled status answer, made cheap, and the one loop that watches a job change.
+"""The polled status answer, made cheap.
 
 Clients ask for a job's status over and over. One cache layer serves them: ``StatusCacheHit``, a pure
 ASGI middleware (``app.add_middleware``) that answers a plain poll whose token was seen moments ago
@@ -8,43 +8,38 @@ rendered again (``StatusAnswers``). Anything else — a browser request with ``O
 query string (``?wait=``), a job the reader does not find — reaches the documented FastAPI route
 ``get_result`` in ``api/jobs.py``, which fills the cache.
 
-Long polls (``?wait=``) and server-sent events both follow a job with :func:`watch`: one loop, one step.
-Each user may hold at most ``REELQ_MAX_STREAMS_PER_USER`` of them open per process (429 beyond).
+Long polls (``?wait=``) follow the job with the edge's one :func:`reelq.http.events.watch` loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from annotated_types import Le
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reelq.api.schemas import job_out, status_url
 from reelq.auth.signing import UrlSigner
-from reelq.cache import BoundedLRU
 from reelq.config import Settings
-from reelq.errors import RateLimited
+from reelq.http.events import etag_of, row_version, version_of, waiting_for, watch
 from reelq.http.limits import count_token_request
 from reelq.http.middleware import ALWAYS_HEADERS, SecurityHeaders, log_request
 from reelq.http.signed import signer_of, signer_of_state
+from reelq.http.state import StatusAnswers, edge_of
 from reelq.ids import is_id
 from reelq.jobs.models import Job
 from reelq.runtime import Runtime
 
 PATH_PREFIX = status_url("")
 RETRY_AFTER_SECONDS = 2
-WAIT_STEP = 0.25  # how often a watched job is re-read
-KEEPALIVE_SECONDS = 15.0
 
 Until = Literal["change", "done"]
 
@@ -56,33 +51,6 @@ def _wait_ceiling() -> int:
 
 
 WAIT_CEILING = _wait_ceiling()
-
-
-Version = tuple[str, float, int, float, str | None]
-
-
-def version_of(job: Job, waiting: str | None = None) -> Version:
-    """What the answer (and its ETag) changes with: every change of a job's row that a user sees, and
-    whether a queued job waits for a worker that runs its analyzer (``waiting_for``)."""
-    return (job.status.value, job.progress, job.attempts, job.updated_at, waiting)
-
-
-def row_version(row: Mapping[str, Any], waiting: str | None = None) -> Version:
-    """``version_of`` read straight from a row, before any ``Job`` is built."""
-    return (row["status"], row["progress"], row["attempts"], row["updated_at"], waiting)
-
-
-def waiting_for(rt: Runtime, status: str, analyzer: str) -> str | None:
-    """The analyzer a queued job waits for because no live worker runs it (``waiting_for_worker``)."""
-    return rt.served.waiting_for_worker(status, analyzer)
-
-
-def etag_of(job: Job, waiting: str | None = None) -> str:
-    status, progress, attempts, updated_at, _ = version_of(job)
-    raw = f"{job.id}:{status}:{progress:.4f}:{attempts}:{updated_at:.6f}" + (
-        f":w:{waiting}" if waiting else ""
-    )
-    return '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
 
 
 @dataclass(frozen=True)
@@ -131,143 +99,10 @@ class Rendered:
         return 200
 
 
-def _state_item(state: Any, name: str, make: Callable[[], Any]) -> Any:
-    item = getattr(state, name, None)
-    if item is None:
-        item = make()
-        setattr(state, name, item)
-    return item
-
-
-class StatusAnswers:
-    """The status cache: each user's answer for a job, with the version of the row it was rendered from.
-
-    ``fresh``: an answer confirmed less than ``fresh_seconds`` ago (``REELQ_STATUS_CACHE_SECONDS``), sent
-    without reading the database. ``same``: the answer of a queued or running job whose row was just read
-    and has not changed, sent without rendering it again (a finished job's answer holds its result with
-    signed URLs that expire: it is rendered on each read). Bounded in entries and in bytes; thread-safe (the
-    routes that change a job discard answers from threads).
-    """
-
-    def __init__(self, fresh_seconds: float, max_items: int = 10_000, max_bytes: int = 64 * 2**20) -> None:
-        self.fresh_seconds = fresh_seconds
-        # (confirmed at, version, answer)
-        self._lru: BoundedLRU[tuple[str, str], tuple[float, Version, Rendered]] = BoundedLRU(
-            max_items, max_bytes, weight=lambda hit: len(hit[2].body)
-        )
-
-    def fresh(self, key: tuple[str, str]) -> Rendered | None:
-        hit = self._lru.get(key)
-        if hit is None or self.fresh_seconds <= 0 or time.monotonic() - hit[0] > self.fresh_seconds:
-            return None
-        return hit[2]
-
-    def same(self, key: tuple[str, str], version: Version) -> Rendered | None:
-        hit = self._lru.get(key)
-        if hit is None or hit[1] != version or hit[2].terminal:
-            return None
-        self._lru.put(key, (time.monotonic(), version, hit[2]))  # confirmed by the read just made
-        return hit[2]
-
-    def put(self, key: tuple[str, str], version: Version, rendered: Rendered) -> None:
-        self._lru.put(key, (time.monotonic(), version, rendered))
-
-    def discard(self, key: tuple[str, str]) -> None:
-        self._lru.discard(key)
-
-
-def status_answers(state: Any, rt: Runtime) -> StatusAnswers:
-    """The app's status cache (``request.app.state``, or ``scope["app"].state`` on the hot path)."""
-    answers: StatusAnswers = _state_item(
-        state, "status_cache", lambda: StatusAnswers(rt.settings.status_cache_seconds)
-    )
+def answers_of(state: Any) -> StatusAnswers[Rendered]:
+    """The edge's status cache, holding this module's rendered answers."""
+    answers: StatusAnswers[Rendered] = edge_of(state).answers
     return answers
-
-
-class StreamSlots:
-    """Open event streams and long polls per user (in this process); 429 ``too_many_streams`` beyond."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.open: dict[str, int] = {}
-
-    def take(self, user_id: str) -> Callable[[], None]:
-        """Hold a slot; returns the function that gives it back (safe to call more than once)."""
-        if self.open.get(user_id, 0) >= self.limit:
-            raise RateLimited(
-                f"at most {self.limit} event streams and long polls at once per user; close one first",
-                code="too_many_streams",
-            )
-        self.open[user_id] = self.open.get(user_id, 0) + 1
-        done = False
-
-        def release() -> None:
-            nonlocal done
-            if done:
-                return
-            done = True
-            self.open[user_id] -= 1
-            if not self.open[user_id]:
-                del self.open[user_id]
-
-        return release
-
-
-def stream_slots(request: Request, rt: Runtime) -> StreamSlots:
-    slots: StreamSlots = _state_item(
-        request.app.state, "stream_slots", lambda: StreamSlots(rt.settings.max_streams_per_user)
-    )
-    return slots
-
-
-class HeldStream(StreamingResponse):
-    """A streaming response that gives its stream slot back however the stream ends."""
-
-    def __init__(self, content: AsyncIterator[str], release: Callable[[], None], **kwargs: Any) -> None:
-        super().__init__(content, **kwargs)
-        self._release = release
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            self._release()
-
-
-async def watch(
-    load: Callable[[], Awaitable[Job]],
-    request: Request,
-    job: Job,
-    *,
-    seen: str | None = None,
-    deadline: float | None = None,
-    keepalive: float | None = None,
-) -> AsyncGenerator[Job | None, None]:
-    """Yield ``job`` each time its ETag differs from the last one yielded (or ``seen``).
-
-    Yields None after ``keepalive`` seconds without a change. Ends after a terminal job, at ``deadline``
-    (event-loop time), or when the client has gone. ``load`` re-reads the job (and raises if it was
-    deleted). Long polls and event streams both use this loop.
-    """
-    loop = asyncio.get_running_loop()
-    idle = 0.0
-    while True:
-        tag = etag_of(job)
-        if tag != seen:
-            seen, idle = tag, 0.0
-            yield job
-            if job.status.terminal:
-                return
-        elif keepalive is not None and idle >= keepalive:
-            idle = 0.0
-            yield None
-        if deadline is not None and loop.time() >= deadline:
-            return
-        if await request.is_disconnected():
-            return
-        await asyncio.sleep(WAIT_STEP)
-        idle += WAIT_STEP
-        job = await load()
 
 
 async def status_answer(
@@ -278,7 +113,7 @@ async def status_answer(
     ``wait`` is clamped to ``REELQ_MAX_WAIT_SECONDS``.
     """
     known = request.headers.get("if-none-match")
-    cache = status_answers(request.app.state, rt)
+    cache = answers_of(request.app.state)
     wait = min(wait, rt.settings.max_wait_seconds)
     if not wait:
         rendered = cache.fresh((user_id, job_id))
@@ -290,10 +125,11 @@ async def status_answer(
 
     job = await load()
     if wait and not job.status.terminal:
-        release = stream_slots(request, rt).take(user_id)
+        release = edge_of(request.app.state).streams.take(user_id)
         try:
             deadline = asyncio.get_running_loop().time() + wait
-            changes = watch(load, request, job, seen=known or etag_of(job), deadline=deadline)
+            seen = known or etag_of(job, waiting_for(rt, job.status.value, job.analyzer))
+            changes = watch(load, request, job, seen=seen, deadline=deadline)
             async with contextlib.aclosing(changes):
                 async for current in changes:
                     assert current is not None  # no keepalive asked for
@@ -306,6 +142,18 @@ async def status_answer(
     rendered = Rendered.of(job, signer_of(request), waiting)
     cache.put((user_id, job_id), version_of(job, waiting), rendered)
     return rendered.response(known)
+
+
+# Every other middleware of the app, and what the hot path does in its place for a plain poll. A new
+# middleware must be added here too (a test compares this with the app), so plain polls cannot skip it
+# unnoticed.
+MIRRORED: dict[str, str] = {
+    "RequestLog": "log_request (reelq.http.middleware)",
+    "SecurityHeaders": "ALWAYS_HEADERS on every answer; SecurityHeaders around a refusal",
+    "RequestRateLimit": "count_token_request (reelq.http.limits)",
+    "BodyGuard": "nothing to guard: a GET without a body",
+    "CORSMiddleware": "not needed: a request with Origin goes on to the full stack",
+}
 
 
 class StatusCacheHit:
@@ -362,7 +210,7 @@ class StatusCacheHit:
         if refused is not None:
             await SecurityHeaders(refused)(scope, receive, send)
             return refused.status_code
-        answers = status_answers(state, rt)
+        answers = answers_of(state)
         key = (user.id, job_id)
         rendered = answers.fresh(key)
         if rendered is None:

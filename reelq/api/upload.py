@@ -13,9 +13,10 @@ from starlette.concurrency import run_in_threadpool
 
 from reelq.api.schemas import PROBLEMS, Problem, UploadAccepted, job_out, status_url
 from reelq.auth.tokens import User
-from reelq.errors import BadRequest, RateLimited, UploadTooLarge
+from reelq.errors import BadRequest, UploadTooLarge
 from reelq.http.deps import current_user, runtime
-from reelq.http.limits import check_upload_limits
+from reelq.http.limits import check_upload_limits, counted_against_storage, is_replay
+from reelq.http.state import edge_of
 from reelq.jobs.service import MAX_IDEMPOTENCY_KEY
 from reelq.runtime import Runtime
 from reelq.uploads.multipart import receive_multipart
@@ -75,7 +76,6 @@ async def upload(
     rt: Annotated[Runtime, Depends(runtime)],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> JSONResponse:
-    await check_upload_limits(request, user)  # quotas and upload rate (reelq/auth/limits.py)
     settings = rt.settings
     if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY):
         raise BadRequest(f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters")
@@ -87,17 +87,15 @@ async def upload(
             raise UploadTooLarge(f"the body is larger than the limit of {settings.max_upload_bytes} bytes")
     await run_in_threadpool(rt.intake.check_space, int(declared or 0))
 
-    active: dict[str, int] = request.app.state.__dict__.setdefault("uploads_in_flight", {})
-    if active.get(user.id, 0) >= settings.max_concurrent_uploads:
-        raise RateLimited(
-            f"at most {settings.max_concurrent_uploads} uploads at once per user; retry when one is done",
-            code="too_many_uploads",
-        )
-    active[user.id] = active.get(user.id, 0) + 1
+    # Refusals that need no body come first, so they spend no quota; a replay of a key already used
+    # spends none either (the job exists: the answer is the same job).
+    release = edge_of(request.app.state).uploads.take(user.id)  # REELQ_MAX_CONCURRENT_UPLOADS
     try:
+        if not await is_replay(rt, user.id, idempotency_key):
+            await check_upload_limits(request, user)  # quotas and upload rate (reelq/auth/limits.py)
         # Fields sent before the file part are checked before a byte of it is stored.
         form = await receive_multipart(
-            request.stream(),
+            await counted_against_storage(request, user, request.stream()),
             request.headers.get("content-type"),
             dest_dir=rt.layout.incoming,
             max_file_bytes=settings.max_upload_bytes,
@@ -106,9 +104,7 @@ async def upload(
             open_writer=lambda: rt.storage.new_upload(user.id, rt.layout.incoming),
         )
     finally:
-        active[user.id] -= 1
-        if not active[user.id]:
-            del active[user.id]
+        release()
     assert form.file is not None
     try:
         asked = rt.intake.prepare(form.fields)  # again: fields may also follow the file part

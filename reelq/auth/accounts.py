@@ -17,10 +17,11 @@ from sqlalchemy import delete, select, update
 from reelq.auth.limits import LIMIT_NAMES, Limiter
 from reelq.auth.tokens import UserStore
 from reelq.db.engine import reader
-from reelq.db.schema import api_tokens, jobs, tus_uploads, users, webhooks
+from reelq.db.schema import api_tokens, tus_uploads, users, webhooks
 from reelq.errors import BadRequest, NotFound
 from reelq.files import Layout
 from reelq.ids import is_id
+from reelq.jobs import queries as job_queries
 from reelq.jobs.service import JobService
 from reelq.timeutil import now, rfc3339
 
@@ -193,7 +194,7 @@ class Accounts:
             conn.execute(update(users).where(users.c.id == user_id).values(disabled=True))
         self._forget(user_id)
         with reader(self.engine).connect() as conn:
-            job_ids = [r.id for r in conn.execute(select(jobs.c.id).where(jobs.c.user_id == user_id))]
+            job_ids = job_queries.job_ids_of(conn, user_id)
             upload_ids = [
                 r.id for r in conn.execute(select(tus_uploads.c.id).where(tus_uploads.c.user_id == user_id))
             ]

@@ -27,9 +27,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from reelq.cache import TTLCache
 from reelq.db.engine import reader
-from reelq.db.schema import jobs, rate_counters, tus_uploads, users
+from reelq.db.schema import rate_counters, tus_uploads, users
 from reelq.errors import InsufficientStorage, NotFound, RateLimited, UploadTooLarge
-from reelq.jobs.states import JobStatus
+from reelq.jobs import queries as job_queries
 
 DAY = 86400
 REDIS_RETRY_SECONDS = 5.0
@@ -288,9 +288,7 @@ class Limiter:
     def stored_bytes(self, user_id: str) -> int:
         """Bytes of the user's jobs' uploads plus the declared length of unfinished tus uploads."""
         with reader(self.engine).connect() as conn:
-            in_jobs = conn.execute(
-                select(func.coalesce(func.sum(jobs.c.file_size), 0)).where(jobs.c.user_id == user_id)
-            ).scalar_one()
+            in_jobs = job_queries.upload_bytes(conn, user_id)
             pending = conn.execute(
                 select(func.coalesce(func.sum(tus_uploads.c.length), 0)).where(
                     tus_uploads.c.user_id == user_id, tus_uploads.c.state == "receiving"
@@ -299,28 +297,16 @@ class Limiter:
         return int(in_jobs) + int(pending)
 
     def active_jobs(self, user_id: str) -> int:
-        active = (JobStatus.QUEUED.value, JobStatus.PROCESSING.value)
         with reader(self.engine).connect() as conn:
-            n = conn.execute(
-                select(func.count())
-                .select_from(jobs)
-                .where(jobs.c.user_id == user_id, jobs.c.status.in_(active))
-            ).scalar_one()
-        return int(n)
+            return job_queries.active_count(conn, user_id)
 
     def usage(self, user_id: str) -> dict[str, Any]:
         with reader(self.engine).connect() as conn:
             if conn.execute(select(users.c.id).where(users.c.id == user_id)).first() is None:
                 raise NotFound("no such user", code="user_not_found")
             day_start = time.time() // DAY * DAY
-            today = conn.execute(
-                select(func.count())
-                .select_from(jobs)
-                .where(jobs.c.user_id == user_id, jobs.c.created_at >= day_start)
-            ).scalar_one()
-            total = conn.execute(
-                select(func.count()).select_from(jobs).where(jobs.c.user_id == user_id)
-            ).scalar_one()
+            today = job_queries.created_count(conn, user_id, day_start)
+            total = job_queries.created_count(conn, user_id)
         return {
             "stored_bytes": self.stored_bytes(user_id),
             "active_jobs": self.active_jobs(user_id),

@@ -1,5 +1,6 @@
-"""Rate limits at the HTTP edge: requests per second per token (or per client address without a valid
-token), answered before anything else runs; and the upload checks called by the upload routes.
+"""Rate limits at the HTTP edge: requests per second per token (the bearer token on ``/api``, the
+session's on ``/console``), per job for valid signed artifact URLs, or else per client address; answered
+before anything else runs; and the upload checks called by the upload routes.
 
 The request layer sits in front of every route; the status hot path (``api/polling.py``), which answers
 before it, counts its polls with the same ``count_token_request``, so a poll answered from memory counts
@@ -10,16 +11,20 @@ counts under the client address, so random tokens cannot dodge the per-address l
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reelq.auth.limits import LimitExceeded, RedisCounters, rate_headers
+from reelq.auth.limits import LimitExceeded, RedisCounters, StorageQuotaExceeded, rate_headers
 from reelq.auth.tokens import User
+from reelq.http.caller import bearer_token, session_token
 from reelq.http.errors import problem
+from reelq.http.state import edge_of
 from reelq.runtime import Runtime
 
 
@@ -33,8 +38,56 @@ async def check_upload_limits(request: Request, user: User, declared: str | None
     await run_in_threadpool(rt.limiter.check_upload, user.id, size)
 
 
+async def is_replay(rt: Runtime, user_id: str, idempotency_key: str | None) -> bool:
+    """Whether an upload repeats one whose job exists (its ``Idempotency-Key`` was used): it spends no
+    quota, since its answer is the existing job."""
+    if idempotency_key is None:
+        return False
+    return await run_in_threadpool(rt.store.by_idempotency_key, user_id, idempotency_key) is not None
+
+
+async def counted_against_storage(
+    request: Request, user: User, body: AsyncIterator[bytes]
+) -> AsyncIterator[bytes]:
+    """``body``, counted against the user's storage quota as it arrives (with the user's other uploads
+    this process is receiving): 507 ``storage_quota_exceeded`` when the bytes received pass it, whatever
+    the request declared (a chunked body declares nothing; parallel uploads each declare their own)."""
+    rt: Runtime = request.app.state.runtime
+    quota = (await run_in_threadpool(rt.limiter.limits_for, user.id)).storage_bytes
+    if not quota:
+        return body
+    stored = await run_in_threadpool(rt.limiter.stored_bytes, user.id)
+    slots = edge_of(request.app.state).uploads
+
+    async def counted() -> AsyncIterator[bytes]:
+        got = 0
+        try:
+            async for chunk in body:
+                got += len(chunk)
+                slots.receiving(user.id, len(chunk))
+                if stored + slots.in_flight(user.id) > quota:
+                    raise StorageQuotaExceeded(
+                        f"you store {stored} of {quota} bytes and your uploads in progress pass it; "
+                        "delete finished jobs to free room"
+                    )
+                yield chunk
+        finally:
+            slots.receiving(user.id, -got)
+
+    return counted()
+
+
 # health probes and the API documentation are never refused for their rate
-UNLIMITED_PREFIXES = ("/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json", "/static/")
+UNLIMITED_PREFIXES = (
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+    "/static/",
+    "/console/static/",
+)
 
 
 class RequestRateLimit:
@@ -57,11 +110,7 @@ class RequestRateLimit:
     async def _check(self, scope: Scope) -> JSONResponse | None:
         rt: Runtime = self.owner.state.runtime
         limiter = rt.limiter
-        token = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                token = value[7:].strip().decode("latin-1") if value[:7].lower() == b"bearer " else None
-                break
+        token = rate_token(scope)
         user = rt.users.cached(token) if token else None
         if user is not None and token is not None:
             limits = limiter.cached_limits(user.id)
@@ -71,9 +120,41 @@ class RequestRateLimit:
                 except Exception:  # the database is down: the route itself will answer 503
                     limits = limiter.defaults
             return await count_token_request(rt, token, limits.requests_per_second)
+        signed = signed_job(scope, self.owner.state)
+        if signed is not None:  # an app's image list: counted per job, at the per-token budget
+            return await count_request(
+                rt, "url:" + signed, rt.settings.limit_requests_per_second, "signed URL"
+            )
         client = scope.get("client")
         key = "ip:" + (client[0] if client else "unknown")
         return await count_request(rt, key, rt.settings.limit_anonymous_requests_per_second, "address")
+
+
+def rate_token(scope: Scope) -> str | None:
+    """The token a request is counted under: its bearer token, or on the console its session's."""
+    headers = scope["headers"]
+    if scope["path"].startswith("/console/"):
+        return session_token(headers)
+    return bearer_token(headers)
+
+
+def signed_job(scope: Scope, state: Any) -> str | None:
+    """The job of a request for an artifact by a valid signed URL (an HMAC check, no database)."""
+    parts: list[str] = scope["path"].split("/")  # "", "api", "jobs", id, "artifacts", name
+    if (
+        len(parts) != 6
+        or parts[1:3] != ["api", "jobs"]
+        or parts[4] != "artifacts"
+        or not scope["query_string"]
+    ):
+        return None
+    query = parse_qs(scope["query_string"].decode("latin-1"))
+    exp, sig = query.get("exp", [""])[0], query.get("sig", [""])[0]
+    if not (exp.isascii() and exp.isdigit() and len(exp) < 20 and sig):
+        return None
+    if not edge_of(state).signer.valid(parts[3], parts[5], int(exp), sig):
+        return None
+    return parts[3]
 
 
 async def count_token_request(rt: Runtime, token: str, quota: int) -> JSONResponse | None:

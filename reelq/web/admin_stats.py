@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from reelq.db.schema import devices, jobs, notifications, users, webhooks, workers
+from reelq.db.schema import devices, notifications, users, webhooks
+from reelq.jobs import queries
+from reelq.jobs.states import JobStatus
 
 FAILURE_WINDOW = 24 * 3600
 FAILURES_PER_CODE = 10
@@ -61,9 +63,7 @@ class Overview:
 def overview(engine: Engine, *, worker_window: float, now: float | None = None) -> Overview:
     t = time.time() if now is None else now
     with engine.connect() as conn:
-        queued, oldest = conn.execute(
-            select(func.count(), func.min(jobs.c.created_at)).where(jobs.c.status == "queued")
-        ).one()
+        queued, oldest = queries.queue_depth(conn)
         names = {r.id: r.name for r in conn.execute(select(users.c.id, users.c.name))}
         running = [
             {
@@ -74,55 +74,15 @@ def overview(engine: Engine, *, worker_window: float, now: float | None = None) 
                 "owner": r.lease_owner,
                 "started_at": r.started_at,
             }
-            for r in conn.execute(
-                select(
-                    jobs.c.id,
-                    jobs.c.user_id,
-                    jobs.c.file_name,
-                    jobs.c.progress,
-                    jobs.c.lease_owner,
-                    jobs.c.started_at,
-                ).where(jobs.c.status == "processing")
-            )
+            for r in queries.running(conn)
         ]
         live = [
             Worker(r.id, r.hostname, r.pid, max(0.0, t - r.heartbeat_at))
-            for r in conn.execute(select(workers).where(workers.c.heartbeat_at >= t - worker_window))
+            for r in queries.live_workers(conn, t - worker_window)
         ]
-        finished: dict[str, int] = dict(
-            conn.execute(
-                select(jobs.c.status, func.count())
-                .where(jobs.c.finished_at >= t - 3600, jobs.c.status.in_(["completed", "failed"]))
-                .group_by(jobs.c.status)
-            ).all()
-        )
-        failed_rows = conn.execute(
-            select(
-                jobs.c.id,
-                jobs.c.user_id,
-                jobs.c.file_name,
-                jobs.c.error_code,
-                jobs.c.error_message,
-                jobs.c.finished_at,
-            )
-            .where(jobs.c.status == "failed", jobs.c.finished_at >= t - FAILURE_WINDOW)
-            .order_by(jobs.c.finished_at.desc())
-            .limit(500)
-        ).all()
-        usage = conn.execute(
-            select(
-                users.c.name,
-                users.c.disabled,
-                func.count(jobs.c.id).label("jobs"),
-                func.coalesce(func.sum(jobs.c.file_size), 0).label("bytes"),
-                func.count(jobs.c.id).filter(jobs.c.status.in_(["queued", "processing"])).label("active"),
-                func.count(jobs.c.id).filter(jobs.c.status == "failed").label("failed"),
-            )
-            .select_from(users.outerjoin(jobs, jobs.c.user_id == users.c.id))
-            .group_by(users.c.id, users.c.name, users.c.disabled)
-            .order_by(users.c.name)
-            .limit(200)
-        ).all()
+        finished = queries.finished_since(conn, t - 3600, (JobStatus.COMPLETED, JobStatus.FAILED))
+        failed_rows = queries.failed_since(conn, t - FAILURE_WINDOW, 500)
+        usage = queries.usage_by_user(conn, 200)
         outbox: dict[str, dict[str, int]] = defaultdict(dict)
         for channel, state, count in conn.execute(
             select(notifications.c.channel, notifications.c.state, func.count()).group_by(
@@ -199,7 +159,7 @@ def overview(engine: Engine, *, worker_window: float, now: float | None = None) 
         completed_hour=int(finished.get("completed", 0)),
         failed_hour=int(finished.get("failed", 0)),
         failures=failures,
-        users=[dict(r._mapping) for r in usage],
+        users=usage,
         outbox=dict(outbox),
         outbox_failed=outbox_failed,
         disabled_devices=disabled_devices,

@@ -2,11 +2,12 @@
 
 - ``/console/jobs/{id}/artifacts/{name}``: thumbnails for ``<img>`` (the API's route wants a bearer token);
 - ``/console/jobs/{id}/result.json``: the raw result, loaded when the job page's toggle opens;
-- ``/console/jobs/{id}/events``: server-sent status and progress of one job, through the API's
-  :func:`reelq.api.polling.watch` loop;
+- ``/console/jobs/{id}/events``: server-sent status and progress of one job: the edge's one event
+  stream (:func:`reelq.http.events.job_events`) with the console's view of a job;
 - ``/console/events``: server-sent changes of the user's newest jobs, so the list updates without reload;
-- ``/console/uploads/``: tus, the same core as ``/api/uploads/`` (``rt.tus``), with cookie auth and the
-  ``X-CSRF-Token`` header required on every request.
+- ``/console/uploads/``: tus through the edge's one tus adapter (``reelq.http.tus_adapter``, the same
+  checks and quotas as ``/api/uploads/``), with the session cookie and the ``X-CSRF-Token`` header
+  required on every request.
 
 The streams count against ``REELQ_MAX_STREAMS_PER_USER`` like the API's.
 """
@@ -14,24 +15,20 @@ The streams count against ``REELQ_MAX_STREAMS_PER_USER`` like the API's.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse, Response
 
-from reelq.api.polling import KEEPALIVE_SECONDS, HeldStream, etag_of, stream_slots, watch
-from reelq.api.stored_files import artifact_response
-from reelq.errors import NotFound, ReelqError
-from reelq.http.errors import problem, status_for
+from reelq.errors import Forbidden, NotFound, Unauthorized
+from reelq.http import events, tus_adapter
+from reelq.http.caller import Caller
+from reelq.http.events import KEEPALIVE_SECONDS, HeldStream, etag_of, sse
+from reelq.http.state import edge_of
+from reelq.http.stored_files import artifact_response
 from reelq.jobs.models import Job
-from reelq.runtime import Runtime
-from reelq.uploads.tus import BodyInterrupted
-from reelq.uploads.tus_headers import TUS_VERSION, check_version
 from reelq.web.pages import SessionDep, runtime, same_origin
 from reelq.web.present import STATUS_WORDS
 from reelq.web.rendering import ConsoleRoute
@@ -75,34 +72,9 @@ def brief(job: Job) -> dict[str, Any]:
     }
 
 
-def _sse(kind: str, data: dict[str, Any]) -> str:
-    return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
-
-
 @router.get("/jobs/{job_id}/events")
 async def job_events(job_id: str, request: Request, s: SessionDep) -> Response:
-    rt = runtime(request)
-    job = await run_in_threadpool(rt.service.get, s.user.id, job_id)
-
-    async def load() -> Job:
-        return await run_in_threadpool(rt.service.get, s.user.id, job_id)
-
-    async def stream() -> AsyncIterator[str]:
-        changes = watch(load, request, job, keepalive=KEEPALIVE_SECONDS)
-        async with contextlib.aclosing(changes):
-            try:
-                async for current in changes:
-                    if current is None:
-                        yield ": keep-alive\n\n"
-                        continue
-                    yield _sse("end" if current.status.terminal else "status", brief(current))
-            except NotFound:
-                yield _sse("end", {"job_id": job_id, "status": "deleted"})
-
-    release = stream_slots(request, rt).take(s.user.id)
-    return HeldStream(
-        stream(), release, media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
-    )
+    return await events.job_events(request, s.user.id, job_id, brief)
 
 
 @router.get("/events")
@@ -121,7 +93,7 @@ async def list_events(request: Request, s: SessionDep) -> Response:
                 if seen.get(job.id) != tag:
                     seen[job.id] = tag
                     changed = True
-                    yield _sse("job", brief(job))  # the first round too: the page may be a moment old
+                    yield sse("job", brief(job))  # the first round too: the page may be a moment old
             if changed:
                 idle = 0.0
             elif idle >= KEEPALIVE_SECONDS:
@@ -130,59 +102,28 @@ async def list_events(request: Request, s: SessionDep) -> Response:
             await asyncio.sleep(LIST_STEP)
             idle += LIST_STEP
 
-    release = stream_slots(request, rt).take(s.user.id)
+    release = edge_of(request.app.state).streams.take(s.user.id)
     return HeldStream(
         stream(), release, media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
     )
 
 
 # -- tus with the session cookie -------------------------------------------------------------------
-def _tus_answer(status: int, headers: dict[str, str]) -> Response:
-    out = {**headers, "Tus-Resumable": TUS_VERSION}
-    if "Location" in out:
-        out["Location"] = out["Location"].replace("/api/uploads/", "/console/uploads/", 1)
-    return Response(status_code=status, headers=out)
-
-
-async def _body(request: Request) -> AsyncIterator[bytes]:
+async def session_caller(request: Request) -> Caller:
+    """The console face's caller for tus: a session, a same-site Origin and the CSRF header."""
     try:
-        async for chunk in request.stream():
-            yield chunk
-    except ClientDisconnect as exc:
-        raise BodyInterrupted from exc
-
-
-async def _tus(request: Request, upload_id: str | None) -> Response:
-    rt: Runtime = runtime(request)
-    method = request.method.upper()
-    headers = dict(request.headers)
-    try:
-        check_version(headers)
         s = await load_session(request)
         same_origin(request)
         check_csrf(s, request.headers.get("x-csrf-token"))
-        if upload_id is None and method == "POST":
-            resp = await rt.tus.create(s.user.id, headers, _body(request), "")
-        elif upload_id is not None and method == "HEAD":
-            resp = await rt.tus.head(s.user.id, upload_id)
-        elif upload_id is not None and method == "PATCH":
-            resp = await rt.tus.patch(s.user.id, upload_id, headers, _body(request))
-        elif upload_id is not None and method == "DELETE":
-            resp = await rt.tus.terminate(s.user.id, upload_id)
-        else:
-            return problem(405, "method_not_allowed", "not a tus method here")
-    except SignInRequired:
-        return problem(401, "unauthorized", "sign in again", headers={"Tus-Resumable": TUS_VERSION})
-    except CsrfRejected:
-        return problem(
-            403,
-            "csrf",
-            "missing or wrong X-CSRF-Token; reload the page",
-            headers={"Tus-Resumable": TUS_VERSION},
-        )
-    except ReelqError as exc:
-        return problem(status_for(exc), exc.code, exc.detail, exc.title, {"Tus-Resumable": TUS_VERSION})
-    return _tus_answer(resp.status, dict(resp.headers))
+    except SignInRequired as exc:
+        raise Unauthorized("sign in again") from exc
+    except CsrfRejected as exc:
+        raise Forbidden("missing or wrong X-CSRF-Token; reload the page", code="csrf") from exc
+    return Caller(s.user, s.token, "session", s.admin)
+
+
+async def _tus(request: Request, upload_id: str | None) -> Response:
+    return await tus_adapter.handle(request, upload_id, session_caller, "/console/uploads/")
 
 
 @router.post("/uploads/")

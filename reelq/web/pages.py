@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from reelq.auth.resolve import MAX_TOKEN_CHARS
 from reelq.errors import BadRequest, JobNotFound, Unauthorized, UnsupportedMedia
+from reelq.http import actions
 from reelq.http.caller import user_of
 from reelq.ids import is_id
 from reelq.jobs.states import JobStatus
@@ -160,20 +161,20 @@ async def job_page(job_id: str, s: SessionDep, rt: RuntimeDep) -> Response:
 
 
 @router.post("/jobs/{job_id}/cancel")
-async def cancel(job_id: str, request: Request, s: PostedDep, rt: RuntimeDep) -> Response:
-    await run_in_threadpool(rt.service.cancel, s.user.id, job_id)
+async def cancel(job_id: str, request: Request, s: PostedDep) -> Response:
+    await run_in_threadpool(actions.cancel, request, s.user.id, job_id)
     return redirect(f"/console/jobs/{job_id}")
 
 
 @router.post("/jobs/{job_id}/retry")
-async def retry(job_id: str, s: PostedDep, rt: RuntimeDep) -> Response:
-    await run_in_threadpool(rt.service.retry, s.user.id, job_id)
+async def retry(job_id: str, request: Request, s: PostedDep) -> Response:
+    await run_in_threadpool(actions.retry, request, s.user.id, job_id)
     return redirect(f"/console/jobs/{job_id}")
 
 
 @router.post("/jobs/{job_id}/delete")
-async def delete(job_id: str, s: PostedDep, rt: RuntimeDep) -> Response:
-    await run_in_threadpool(rt.service.delete, s.user.id, job_id)
+async def delete(job_id: str, request: Request, s: PostedDep) -> Response:
+    await run_in_threadpool(actions.delete, request, s.user.id, job_id)
     return redirect("/console/")
 
 
@@ -193,14 +194,14 @@ async def admin_page(s: SessionDep, rt: RuntimeDep) -> Response:
 
 
 @router.post("/admin/jobs/{job_id}/retry")
-async def admin_retry(job_id: str, s: PostedDep, rt: RuntimeDep) -> Response:
+async def admin_retry(job_id: str, request: Request, s: PostedDep, rt: RuntimeDep) -> Response:
     _admin(s)
 
     def run() -> None:
         job = rt.store.get(job_id) if is_id(job_id) else None
         if job is None:
             raise JobNotFound(f"no job {job_id[:64]!r}")
-        rt.service.retry(job.user_id, job.id)
+        actions.retry(request, job.user_id, job.id)
 
     await run_in_threadpool(run)
     return redirect("/console/admin#failures")

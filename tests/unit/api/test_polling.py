@@ -160,8 +160,8 @@ def test_open_streams_and_long_polls_are_capped_per_user(app_client: TestClient,
     uid = user_id(app_client)
 
     def both_open() -> bool:
-        slots = getattr(app_client.app.state, "stream_slots", None)
-        return slots is not None and slots.open.get(uid) == 2  # REELQ_MAX_STREAMS_PER_USER=2
+        slots = app_client.app.state.edge.streams  # type: ignore[attr-defined]
+        return bool(slots.open.get(uid) == 2)  # REELQ_MAX_STREAMS_PER_USER=2
 
     wait_for(both_open, 30, 0.05, "two open streams")
     over = app_client.get(f"/api/results/job/{job_id}?wait=5", headers=auth)
@@ -176,7 +176,7 @@ def test_open_streams_and_long_polls_are_capped_per_user(app_client: TestClient,
     for thread in threads:
         thread.join(10)
     assert answers.count(200) == 2
-    assert rt_of(app_client) and not app_client.app.state.stream_slots.open  # type: ignore[attr-defined]
+    assert rt_of(app_client) and not app_client.app.state.edge.streams.open  # type: ignore[attr-defined]
     job2 = submit(app_client, auth, clip)
     assert app_client.get(f"/api/results/job/{job2}?wait=1", headers=auth).status_code == 200
 
@@ -230,9 +230,9 @@ def test_an_unchanged_running_job_is_read_on_every_poll_but_rendered_once(
     rendered: list[str] = []
     real_of = polling.Rendered.of
 
-    def counting(job: object, signer: object = None) -> polling.Rendered:
+    def counting(job: object, signer: object = None, waiting: str | None = None) -> polling.Rendered:
         rendered.append(job.status.value)  # type: ignore[attr-defined]
-        return real_of(job, signer)  # type: ignore[arg-type]
+        return real_of(job, signer, waiting)  # type: ignore[arg-type]
 
     monkeypatch.setattr(polling.Rendered, "of", staticmethod(counting))
     auth = make_user(app_client)
@@ -253,7 +253,8 @@ def test_an_unchanged_running_job_is_read_on_every_poll_but_rendered_once(
 
 
 def test_status_answers_are_per_user_and_bounded_in_entries_and_bytes() -> None:
-    from reelq.api.polling import Rendered, StatusAnswers
+    from reelq.api.polling import Rendered
+    from reelq.http.state import StatusAnswers
 
     def answer(body: bytes, terminal: bool = False) -> Rendered:
         return Rendered('"e"', body, terminal)
@@ -289,3 +290,12 @@ def test_fastapi_opentelemetry_is_off_unless_asked_for(tmp_path: Path) -> None:
     assert [on._telemetry[f] for f in flags] == [True, True, True]  # FastAPI's defaults
     for app in (off, on):
         app.state.runtime.close()
+
+
+def test_every_middleware_is_the_hot_path_or_mirrored_by_it(tmp_path: Path) -> None:
+    """A middleware added to the app must say what the hot path does for the plain polls it answers."""
+    from reelq.api.polling import MIRRORED
+
+    app = create_app(fast_settings(tmp_path / "data", embedded_worker=False))
+    names = {m.cls.__name__ for m in app.user_middleware}  # type: ignore[attr-defined]
+    assert names - {"StatusCacheHit"} == set(MIRRORED)
