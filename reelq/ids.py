@@ -8,7 +8,9 @@ import threading
 import time
 import uuid
 
-_UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+# ids this module makes (UUIDv7, lower case); the OpenAPI document uses it for cursors
+ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+_UUID_RE = re.compile(ID_PATTERN)
 _lock = threading.Lock()
 _last = [0, 0]  # last millisecond, last 12-bit counter
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 from starlette.concurrency import run_in_threadpool
 
 from reelq.api.schemas import job_out
@@ -42,30 +42,45 @@ def _accounts(request: Request) -> Accounts:
 AccountsDep = Annotated[Accounts, Depends(_accounts)]
 
 
-class LimitsIn(BaseModel):
-    """Per-user overrides; ``null`` returns a limit to the server's setting, 0 means no limit."""
+def _json_integer(value: object) -> object:
+    """A JSON integer (``3`` or ``3.0``), never ``true`` or ``"3"`` (pydantic would convert those)."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be an integer")
+    return value
 
-    storage_bytes: int | None = Field(None, ge=0)
-    jobs_per_day: int | None = Field(None, ge=0)
-    concurrent_jobs: int | None = Field(None, ge=0)
-    uploads_per_minute: int | None = Field(None, ge=0)
-    requests_per_second: int | None = Field(None, ge=0)
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+
+
+class LimitsIn(BaseModel):
+    """Per-user overrides; ``null`` returns a limit to the server's setting, 0 means no limit. Unknown
+    names and values that are not integers (``true``, ``"5"``) are refused, not ignored or coerced."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    storage_bytes: JsonInt | None = Field(None, ge=0)
+    jobs_per_day: JsonInt | None = Field(None, ge=0)
+    concurrent_jobs: JsonInt | None = Field(None, ge=0)
+    uploads_per_minute: JsonInt | None = Field(None, ge=0)
+    requests_per_second: JsonInt | None = Field(None, ge=0)
 
 
 class UserCreate(BaseModel):
     name: str = Field(..., min_length=1, max_length=100)
-    admin: bool = False
+    admin: StrictBool = False
     limits: LimitsIn | None = None
 
 
 class UserPatch(BaseModel):
-    disabled: bool | None = None
-    admin: bool | None = None
+    disabled: StrictBool | None = None
+    admin: StrictBool | None = None
     limits: LimitsIn | None = None
 
 
 class TokenCreate(BaseModel):
-    expires_in: int | None = Field(None, ge=60, le=10 * 365 * 86400, description="Seconds until it expires")
+    expires_in: JsonInt | None = Field(
+        None, ge=60, le=10 * 365 * 86400, description="Seconds until it expires"
+    )
 
 
 def _limits(body: LimitsIn | None) -> dict[str, int | None] | None:

@@ -22,7 +22,11 @@ from reelq.analysis.registry import requestable
 from reelq.api import docs, openapi_tus
 from reelq.api.openapi_parts import RETRY_AFTER, header, problem, problem_content
 from reelq.api.schemas import JobAction, Problem, Readiness
+from reelq.auth.tokens import NAME_PATTERN
 from reelq.config import Settings
+from reelq.ids import ID_PATTERN
+from reelq.jobs.states import JobStatus
+from reelq.notify.push.devices import PLATFORMS, PUSH_TOKEN_PATTERN
 
 SCHEME = "bearerAuth"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -72,6 +76,7 @@ def normalize(doc: dict[str, Any], settings: Settings) -> dict[str, Any]:
     )
     openapi_tus.document(doc)
     _links(doc)
+    _input_rules(doc)
     return doc
 
 
@@ -270,3 +275,33 @@ def _links(doc: dict[str, Any]) -> None:
     add(("/api/webhooks", "post", "201"), [(hook, "get"), (hook, "delete")], "webhook_id", "id")
     for status in ("201", "200"):
         add(("/api/devices", "post", status), [("/api/devices/{device_id}", "delete")], "device_id", "id")
+
+
+def _input_rules(doc: dict[str, Any]) -> None:
+    """What the services check, said in the document with the same constants, so that a value the
+    document allows is one the API takes (no 400 for schema-valid input)."""
+    schemas = doc["components"]["schemas"]
+    for name in ("WebhookIn", "ServerWebhookIn"):
+        schemas[name]["properties"]["url"]["minLength"] = 1
+    device = schemas["DeviceIn"]["properties"]
+    device["push_token"]["pattern"] = PUSH_TOKEN_PATTERN
+    _nullable_string(device["platform"])["enum"] = list(PLATFORMS)
+    schemas["UserCreate"]["properties"]["name"]["pattern"] = NAME_PATTERN
+    for path in ("/api/jobs", "/api/admin/users"):
+        for param in _op(doc, path, "get").get("parameters", []):
+            if param["name"] == "cursor":
+                _nullable_string(param["schema"])["pattern"] = ID_PATTERN
+            elif param["name"] == "status":
+                schema = param["schema"]
+                array = next((b for b in schema.get("anyOf", []) if b.get("type") == "array"), schema)
+                array["items"]["enum"] = [s.value for s in JobStatus]
+    created = _op(doc, "/api/admin/users", "post")["responses"]
+    created["409"] = problem("A user of that name exists (user_exists)")
+
+
+def _nullable_string(schema: dict[str, Any]) -> dict[str, Any]:
+    """The string branch of a pydantic ``str | None`` schema (or the schema itself)."""
+    for branch in schema.get("anyOf", []):
+        if branch.get("type") == "string":
+            return branch  # type: ignore[no-any-return]
+    return schema

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from reelq.auth.jwt import Identity, JwtVerifier
 
 TOKEN_PREFIX = "rq_"
-__all__ = ["MAX_TOKEN_CHARS", "TOKEN_PREFIX", "User", "UserStore", "hash_token"]
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+__all__ = ["MAX_TOKEN_CHARS", "NAME_PATTERN", "TOKEN_PREFIX", "User", "UserStore", "hash_token"]
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$"  # user names; also in the OpenAPI document
+_NAME_RE = re.compile(NAME_PATTERN)
 
 
 @dataclass(frozen=True)

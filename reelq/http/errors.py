@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match
+from starlette.types import Scope
 
 from reelq import errors
 
@@ -81,9 +83,12 @@ def install(app: FastAPI) -> None:
         return problem(400, "bad_request", "; ".join(parts) or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-        return problem(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # Starlette names the first matching route's methods only
+            headers = {**(headers or {}), "Allow": allowed_methods(app, request.scope)}
+        return problem(exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(_: Request, __: ClientDisconnect) -> JSONResponse:
@@ -104,3 +109,13 @@ def install(app: FastAPI) -> None:
     async def _any(_: Request, exc: Exception) -> JSONResponse:
         log.exception("request.unhandled")
         return problem(500, "internal_error", "an unexpected error occurred; it has been logged")
+
+
+def allowed_methods(app: FastAPI, scope: Scope) -> str:
+    """Every method some route of ``app`` serves at the request's path (``Allow`` of a 405)."""
+    allowed = [
+        method
+        for method in ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in app.router.routes)
+    ]
+    return ", ".join(allowed)

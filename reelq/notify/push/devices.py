@@ -19,8 +19,12 @@ from reelq.timeutil import rfc3339
 PLATFORMS = ("ios", "android", "web")
 MAX_TOKEN_LENGTH = 255
 # The official Node SDK's rule: both bracketed prefixes, or a bare UUID (Expo's newer token shape).
-_BRACKETED = re.compile(r"^(ExponentPushToken|ExpoPushToken)\[[A-Za-z0-9_\-:.]{1,220}\]$")
-_UUID = re.compile(r"^[a-z\d]{8}-[a-z\d]{4}-[a-z\d]{4}-[a-z\d]{4}-[a-z\d]{12}$", re.IGNORECASE)
+_BRACKETED_PATTERN = r"(ExponentPushToken|ExpoPushToken)\[[A-Za-z0-9_\-:.]{1,220}\]"
+_UUID_PATTERN = r"[A-Za-z\d]{8}-[A-Za-z\d]{4}-[A-Za-z\d]{4}-[A-Za-z\d]{4}-[A-Za-z\d]{12}"
+_BRACKETED = re.compile(f"^{_BRACKETED_PATTERN}$")
+_UUID = re.compile(f"^{_UUID_PATTERN}$")
+# What validate_push_token accepts (it strips surrounding white space), for the OpenAPI document
+PUSH_TOKEN_PATTERN = rf"^\s*(?:{_BRACKETED_PATTERN}|{_UUID_PATTERN})\s*$"
 
 
 def is_expo_push_token(token: object) -> bool:

@@ -107,3 +107,17 @@ def test_deleting_a_login_user_erases_it_and_disabling_it_bans_it(
     assert r.status_code == 200
     assert app_client.get("/api/jobs", headers=bearer(token)).status_code == 401
     assert app_client.get("/api/jobs", headers=bearer(issuer.token(sub="ann", ttl=900))).status_code == 401
+
+
+def test_a_console_session_ends_when_its_login_token_expires(
+    app_client: TestClient, issuer: LocalIssuer
+) -> None:
+    import time
+
+    token = issuer.token(sub="auth0|short", ttl=2)
+    r = app_client.post("/console/sign-in", data={"token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    assert app_client.get("/console/", follow_redirects=False).status_code == 200
+    time.sleep(2.5)  # past exp (the fixture allows no leeway; the token cache never outlives exp)
+    r = app_client.get("/console/", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/console/sign-in"
