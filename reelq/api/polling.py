@@ -251,8 +251,9 @@ async def watch(
     """
     loop = asyncio.get_running_loop()
     idle = 0.0
+    rt: Runtime | None = getattr(request.app.state, "runtime", None)
     while True:
-        tag = etag_of(job)
+        tag = etag_of(job, waiting_for(rt, job.status.value, job.analyzer) if rt is not None else None)
         if tag != seen:
             seen, idle = tag, 0.0
             yield job
@@ -293,7 +294,8 @@ async def status_answer(
         release = stream_slots(request, rt).take(user_id)
         try:
             deadline = asyncio.get_running_loop().time() + wait
-            changes = watch(load, request, job, seen=known or etag_of(job), deadline=deadline)
+            seen = known or etag_of(job, waiting_for(rt, job.status.value, job.analyzer))
+            changes = watch(load, request, job, seen=seen, deadline=deadline)
             async with contextlib.aclosing(changes):
                 async for current in changes:
                     assert current is not None  # no keepalive asked for

@@ -56,8 +56,9 @@ def capacity(
 class ServedAnalyzers:
     """The analyzers some live worker runs, re-read at most every ``ttl`` seconds (thread-safe).
 
-    ``current`` never waits for the database: a stale answer is returned while a thread reads the new
-    one (the status hot path runs on the event loop). Until the first read, it claims nothing.
+    ``current`` waits for the database only once, for the first read; after that a stale answer is
+    returned while a thread reads the new one (the status hot path runs on the event loop). A failed
+    read claims nothing.
     """
 
     def __init__(
@@ -76,7 +77,9 @@ class ServedAnalyzers:
             if time.monotonic() - self._at < self.ttl or self._reading:
                 return self._served
             self._reading = True
-        if self.background:
+        if (
+            self.background and self._at > -1e9
+        ):  # the first read is made here, once: answers agree from the start
             threading.Thread(target=self._refresh, daemon=True, name="served-analyzers").start()
         else:
             self._refresh()

@@ -44,6 +44,7 @@ def test_a_healthy_deployment_is_ready_with_a_warning_for_expo(backend_runtime: 
     v = verdicts(done.stdout)
     assert v == {
         "configuration": "ok",
+        "analyzers": "ok",
         "database": "ok",
         "queue": "ok",
         "workers": "ok",

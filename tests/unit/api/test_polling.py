@@ -230,9 +230,9 @@ def test_an_unchanged_running_job_is_read_on_every_poll_but_rendered_once(
     rendered: list[str] = []
     real_of = polling.Rendered.of
 
-    def counting(job: object, signer: object = None) -> polling.Rendered:
+    def counting(job: object, signer: object = None, waiting: str | None = None) -> polling.Rendered:
         rendered.append(job.status.value)  # type: ignore[attr-defined]
-        return real_of(job, signer)  # type: ignore[arg-type]
+        return real_of(job, signer, waiting)  # type: ignore[arg-type]
 
     monkeypatch.setattr(polling.Rendered, "of", staticmethod(counting))
     auth = make_user(app_client)

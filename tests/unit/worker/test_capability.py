@@ -60,17 +60,23 @@ def test_capacity_lists_each_analyzer_with_its_queue_and_workers() -> None:
     assert capacity(live, ["video"], down)[1].queued is None
 
 
-def test_the_served_set_is_read_beside_the_caller_and_claims_nothing_before_the_first_read() -> None:
+def test_the_served_set_is_read_beside_the_caller_after_the_first_read() -> None:
+    live: list[dict[str, object]] = [{"id": "gpu", "analyzers": ["pose"]}]
     release = threading.Event()
 
-    def slow_read() -> list[dict[str, object]]:
-        release.wait(5)
-        return [{"id": "gpu", "analyzers": ["pose"]}]
+    def read() -> list[dict[str, object]]:
+        if served._at > -1e9:  # later reads are slow
+            release.wait(5)
+        return list(live)
 
-    served = ServedAnalyzers(slow_read, ttl=60)
-    assert served.waiting_for_worker("queued", "faces") is None  # not known yet: no claim, no wait
+    served = ServedAnalyzers(read, ttl=0)
+    assert served.waiting_for_worker("queued", "faces") == "faces"  # the first read, made at once
+    live.append({"id": "cpu", "analyzers": ["faces"]})
+    started = time.monotonic()
+    assert served.waiting_for_worker("queued", "faces") == "faces"  # stale, without waiting for the read
+    assert time.monotonic() - started < 1
     release.set()
     deadline = time.monotonic() + 5
-    while served.waiting_for_worker("queued", "faces") is None and time.monotonic() < deadline:
+    while served.waiting_for_worker("queued", "faces") is not None and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert served.waiting_for_worker("queued", "faces") == "faces"
+    assert served.waiting_for_worker("queued", "faces") is None
