@@ -166,7 +166,7 @@ def throughput(kind: str, n_workers: int, jobs: int, concurrency: int, tmp: Path
             ids = [insert_job(rt, user) for _ in range(jobs)]
             started = time.monotonic()
             for job_id in ids:
-                rt.dispatcher.send(job_id)
+                rt.dispatcher.send(job_id, analyzer=NOOP)
             counts = wait_done(rt, jobs, timeout=max(120.0, jobs * 2.0))
             elapsed = time.monotonic() - started
             if counts.get(JobStatus.COMPLETED.value) != jobs:
@@ -191,7 +191,7 @@ def latency(kind: str, samples: int, tmp: Path) -> list[float]:
                 time.sleep(random.uniform(0.3, 0.6))  # idle: the consumer has backed off its polling
                 job_id = insert_job(rt, user)  # then sent at once, before a reaper pass could send it
                 sent = time.time()
-                rt.dispatcher.send(job_id)
+                rt.dispatcher.send(job_id, analyzer=NOOP)
                 wait_done(rt, i + 1, timeout=60)
                 job = rt.store.get(job_id)
                 assert job is not None and job.started_at is not None
@@ -218,7 +218,7 @@ def soak(seconds: float, tmp: Path) -> dict[str, object]:
             while time.monotonic() < end:
                 for _ in range(5):
                     ids.append(insert_job(rt, user))
-                    rt.dispatcher.send(ids[-1])
+                    rt.dispatcher.send(ids[-1], analyzer=NOOP)
                 if time.monotonic() >= next_kill:
                     i = random.randrange(3)
                     procs[i].kill()

@@ -138,7 +138,7 @@ def reelq_rate(clips: list[Path], analyzer: str, concurrency: int, tmp: Path) ->
             # warm with the round's analyzer: Celery's children have it imported before they fork
             warm = [insert(rt, user, clips[0], analyzer) for _ in range(concurrency)]
             for job_id in warm:
-                rt.dispatcher.send(job_id, mark=False)
+                rt.dispatcher.send(job_id, mark=False, analyzer=analyzer)
             wait_done(rt, len(warm), timeout=120)
             ids = [insert(rt, user, c, analyzer) for c in clips]
             # The copies above (650 MB for 300 no-op jobs) are set-up: written back now, not while the
@@ -146,7 +146,7 @@ def reelq_rate(clips: list[Path], analyzer: str, concurrency: int, tmp: Path) ->
             os.sync()
             started, cpu_before = time.monotonic(), tree_cpu(proc.pid)
             for job_id in ids:
-                rt.dispatcher.send(job_id, mark=False)
+                rt.dispatcher.send(job_id, mark=False, analyzer=analyzer)
             counts = wait_done(rt, len(warm) + len(ids), timeout=1800)
             elapsed, cpu = time.monotonic() - started, tree_cpu(proc.pid) - cpu_before
             if counts.get("completed") != len(warm) + len(ids):

@@ -54,27 +54,45 @@ def capacity(
 
 
 class ServedAnalyzers:
-    """The analyzers some live worker runs, read at most every ``ttl`` seconds (thread-safe)."""
+    """The analyzers some live worker runs, re-read at most every ``ttl`` seconds (thread-safe).
 
-    def __init__(self, read: Callable[[], list[dict[str, Any]]], ttl: float = 2.0) -> None:
+    ``current`` waits for the database only once, for the first read; after that a stale answer is
+    returned while a thread reads the new one (the status hot path runs on the event loop). A failed
+    read claims nothing.
+    """
+
+    def __init__(
+        self, read: Callable[[], list[dict[str, Any]]], ttl: float = 2.0, *, background: bool = True
+    ) -> None:
         self._read = read
         self.ttl = ttl
+        self.background = background
         self._at = -1e9
-        self._served: frozenset[str] = frozenset()
+        self._served: frozenset[str] = frozenset({EVERY})
         self._lock = threading.Lock()
+        self._reading = False
 
     def current(self) -> frozenset[str]:
-        t = time.monotonic()
         with self._lock:
-            if t - self._at < self.ttl:
+            if time.monotonic() - self._at < self.ttl or self._reading:
                 return self._served
+            self._reading = True
+        if (
+            self.background and self._at > -1e9
+        ):  # the first read is made here, once: answers agree from the start
+            threading.Thread(target=self._refresh, daemon=True, name="served-analyzers").start()
+        else:
+            self._refresh()
+        with self._lock:
+            return self._served
+
+    def _refresh(self) -> None:
         try:
             served = frozenset(served_by(self._read()))
         except Exception:  # unknown: claim nothing about the workers
             served = frozenset({EVERY})
         with self._lock:
-            self._served, self._at = served, t
-        return served
+            self._served, self._at, self._reading = served, time.monotonic(), False
 
     def waiting_for_worker(self, status: str, analyzer: str) -> str | None:
         """``analyzer`` when a queued job of it has no live worker to run it, else None."""

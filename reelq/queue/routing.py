@@ -12,6 +12,7 @@ queue whose analyzer is at its limit is left out of the pop, so its jobs stay qu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import re
@@ -37,7 +38,8 @@ class Gate:
     """The analyzers one worker runs and how many of each it runs at once (thread-safe).
 
     ``taken`` is counted when a message is popped (under the same lock as the choice of queues) and
-    ``done`` when its job returns, so two threads cannot both take the last free slot.
+    ``done`` when its job returns, so two threads cannot both take the last free slot. Without limits
+    nothing is counted under the lock: the consumer's threads pop at once, as with one Huey queue.
     """
 
     def __init__(self, queues: Mapping[str, str], limits: Mapping[str, int] | None = None) -> None:
@@ -84,7 +86,7 @@ class RoutedRedisStorage(RedisStorage):  # type: ignore[misc]
         gate = self.gate
         if gate is None:
             return super().dequeue()
-        with gate.lock:
+        with gate.lock if gate.limits else contextlib.nullcontext():  # counts matter only with limits
             names = gate.open()
             keys = {self.key_of(q): q for q in names}
             got = self.conn.brpop([self.queue_key, *keys], timeout=self.read_timeout)
@@ -122,7 +124,7 @@ class RoutedSqliteStorage(SqliteStorage):  # type: ignore[misc]
         gate = self.gate
         if gate is None:
             return super().dequeue()
-        with gate.lock:
+        with gate.lock if gate.limits else contextlib.nullcontext():
             names = [self.name, *gate.open()]
             marks = ",".join("?" * len(names))
             if not self.sql(f"select 1 from task where queue in ({marks}) limit 1", names, results=True):

@@ -94,8 +94,11 @@ def test_each_worker_runs_only_its_analyzers_jobs_and_a_job_waits_for_its_worker
         assert poll_job(api.url, auth, job_id, {"completed", "failed"}, 90)["status"] == "completed"
 
     # nobody runs SLOW: the job says so instead of looking stuck
-    status = httpx.get(f"{api.url}/api/results/job/{waiting}", headers=auth, timeout=5).json()
-    assert status["status"] == "queued" and status["waiting_for_worker"] == SLOW
+    def status() -> dict:  # type: ignore[type-arg]
+        return httpx.get(f"{api.url}/api/results/job/{waiting}", headers=auth, timeout=5).json()  # type: ignore[no-any-return]
+
+    wait_for(lambda: status().get("waiting_for_worker"), 10, 0.2, "waiting_for_worker")
+    assert status()["status"] == "queued" and status()["waiting_for_worker"] == SLOW
     ready = httpx.get(api.url + "/readyz", timeout=5).json()
     assert ready["analyzers"][SLOW] == {"queued": 1, "workers": []}
     metrics = httpx.get(api.url + "/metrics", timeout=5).text

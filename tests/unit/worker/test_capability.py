@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from reelq.queue.capacity import EVERY, ServedAnalyzers, capacity, served_by
 from reelq.queue.routing import Gate, queue_name
 
@@ -34,7 +37,7 @@ def test_the_gate_rotates_so_no_queue_always_comes_first() -> None:
 
 def test_a_queued_job_waits_for_a_worker_only_when_no_live_worker_runs_its_analyzer() -> None:
     live = [{"id": "gpu", "analyzers": ["pose"]}, {"id": "cpu", "analyzers": ["video", "probe"]}]
-    served = ServedAnalyzers(lambda: live, ttl=0)
+    served = ServedAnalyzers(lambda: live, ttl=0, background=False)
     assert served.waiting_for_worker("queued", "faces") == "faces"
     assert served.waiting_for_worker("queued", "pose") is None
     assert served.waiting_for_worker("processing", "faces") is None
@@ -55,3 +58,25 @@ def test_capacity_lists_each_analyzer_with_its_queue_and_workers() -> None:
         raise ConnectionError("queue down")
 
     assert capacity(live, ["video"], down)[1].queued is None
+
+
+def test_the_served_set_is_read_beside_the_caller_after_the_first_read() -> None:
+    live: list[dict[str, object]] = [{"id": "gpu", "analyzers": ["pose"]}]
+    release = threading.Event()
+
+    def read() -> list[dict[str, object]]:
+        if served._at > -1e9:  # later reads are slow
+            release.wait(5)
+        return list(live)
+
+    served = ServedAnalyzers(read, ttl=0)
+    assert served.waiting_for_worker("queued", "faces") == "faces"  # the first read, made at once
+    live.append({"id": "cpu", "analyzers": ["faces"]})
+    started = time.monotonic()
+    assert served.waiting_for_worker("queued", "faces") == "faces"  # stale, without waiting for the read
+    assert time.monotonic() - started < 1
+    release.set()
+    deadline = time.monotonic() + 5
+    while served.waiting_for_worker("queued", "faces") is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert served.waiting_for_worker("queued", "faces") is None

@@ -1,6 +1,19 @@
 /* Generated from reelq's /openapi.json by `npm run gen:types`; do not edit. A test fails when it drifts. */
 export interface components {
     schemas: {
+        /** AnalyzerState */
+        AnalyzerState: {
+            /**
+             * Queued
+             * @description Jobs waiting on this analyzer's queue (null: the queue did not answer)
+             */
+            queued: number | null;
+            /**
+             * Workers
+             * @description Live workers that run this analyzer
+             */
+            workers: string[];
+        };
         /** AudioTrack */
         AudioTrack: {
             /** Bit Rate */
@@ -260,6 +273,11 @@ export interface components {
              */
             started_at: string | null;
             status: components["schemas"]["JobStatus"];
+            /**
+             * Waiting For Worker
+             * @description Present while the job is queued and no running worker runs its analyzer (this analyzer's name): it starts as soon as such a worker does
+             */
+            waiting_for_worker?: string | null;
         };
         /**
          * JobStatus
@@ -415,6 +433,13 @@ export interface components {
         };
         /** Readiness */
         Readiness: {
+            /**
+             * Analyzers
+             * @description Per analyzer offered or run here: its queue depth and its workers
+             */
+            analyzers?: {
+                [key: string]: components["schemas"]["AnalyzerState"];
+            };
             /**
              * Checks
              * @description database, queue, workers: ok, unknown or failing: <reason>
