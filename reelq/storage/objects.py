@@ -8,7 +8,6 @@ file, and publishes the artifacts it wrote into its scratch dir before the job i
 from __future__ import annotations
 
 import logging
-import mimetypes
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -163,7 +162,3 @@ class ObjectStorage:
 
     def check(self) -> None:
         self.objects.client.head_bucket(Bucket=self.objects.bucket)
-
-
-def guess_type(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from reelq.storage.url import S3Location
 
@@ -175,12 +175,18 @@ class S3Objects:
         return sorted(parts, key=lambda p: p.number)
 
     def complete_multipart(self, relative: str, upload_id: str, parts: list[Part]) -> None:
-        self.client.complete_multipart_upload(
-            Bucket=self.bucket,
-            Key=self.key(relative),
-            UploadId=upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": p.number, "ETag": p.etag} for p in parts]},
-        )
+        """Complete once: a call that timed out may have completed it (retries then find no upload), so an
+        error is checked against the object the parts make."""
+        try:
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=self.key(relative),
+                UploadId=upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": p.number, "ETag": p.etag} for p in parts]},
+            )
+        except (ClientError, BotoCoreError):
+            if self.size(relative) != sum(p.size for p in parts):
+                raise
 
     def abort_multipart(self, relative: str, upload_id: str) -> None:
         try:
@@ -208,7 +214,7 @@ def make_client(location: S3Location) -> S3Client:
         s3={"addressing_style": "path" if location.path_style else "auto"},
         retries={"mode": "standard", "max_attempts": 5},
         connect_timeout=10,
-        read_timeout=60,
+        read_timeout=300,  # CompleteMultipartUpload of a large object may take minutes to answer
         max_pool_connections=32,
         request_checksum_calculation=location.checksums,
         response_checksum_validation=location.checksums,

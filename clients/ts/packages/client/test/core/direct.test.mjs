@@ -65,6 +65,8 @@ test("an interrupted direct upload resumes from the parts in the bucket and make
   for (let i = 0; i < 600 && !sent.some((s) => s >= 5 * MiB); i++) await new Promise((r) => setTimeout(r, 50));
   assert.ok(sent.some((s) => s >= 5 * MiB), `no part was sent: ${sent}`);
   assert.equal(h1.state, "paused"); // and never resumed: the app was killed
+  const kept = [...storage.data.values()].join("");
+  assert.match(kept, /\/api\/uploads\/direct\//, "the store keeps a direct upload, not a tus one");
 
   const second = createReelqClient({ baseUrl: server.url, token: server.token, store: storage });
   const resumed = [];

@@ -103,6 +103,57 @@ export interface components {
             /** Push Token */
             push_token: string;
         };
+        /** DirectIn */
+        DirectIn: {
+            /** Analyzer */
+            analyzer?: string | null;
+            /** Filename */
+            filename?: string | null;
+            /**
+             * Metadata
+             * @description JSON object kept with the job
+             */
+            metadata?: string | null;
+            /** Push Token */
+            push_token?: string | null;
+            /**
+             * Sha256
+             * @description Hex sha256 of the file; checked before the job is made
+             */
+            sha256?: string | null;
+            /**
+             * Size
+             * @description The file's exact size in bytes
+             */
+            size: number;
+        };
+        /** DirectOut */
+        DirectOut: {
+            /** Expires At */
+            expires_at: number;
+            /** Job Id */
+            job_id: string | null;
+            /** Part Size */
+            part_size: number;
+            /** Parts */
+            parts: components["schemas"]["DirectPartOut"][];
+            /** Size */
+            size: number;
+            /** Upload Id */
+            upload_id: string;
+        };
+        /** DirectPartOut */
+        DirectPartOut: {
+            /** Number */
+            number: number;
+            /** Size */
+            size: number;
+            /**
+             * Url
+             * @description Presigned PUT URL; null when the bucket already has the part
+             */
+            url: string | null;
+        };
         /**
          * ErrorInfo
          * @description Why a job failed, written for people; exception text stays in the server log.
@@ -442,7 +493,7 @@ export interface components {
             };
             /**
              * Checks
-             * @description database, queue, workers: ok, unknown or failing: <reason>
+             * @description database, queue, storage, workers: ok, unknown or failing: <reason>
              */
             checks: {
                 [key: string]: string;

@@ -175,6 +175,14 @@ export interface JobsOperations {
                     "*/*": string;
                 };
             };
+            /** @description Object storage with artifacts=redirect: a presigned GET of the file in the bucket */
+            307: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is not valid (parameters or body) */
             400: {
                 headers: {
