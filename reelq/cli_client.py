@@ -136,12 +136,12 @@ def results(job_id: str, as_json: JsonOpt = False, url: UrlOpt = None, token: To
 def watch(job_id: str, as_json: JsonOpt = False, url: UrlOpt = None, token: TokenOpt = None) -> None:
     """Follow a job live (long-poll) until it ends; then print it like `results`."""
     from reelq.client import ReelqClientError
-    from reelq.client.console import fraction_bar, stderr_console
+    from reelq.client.console import job_bar, stderr_console
 
     show = not as_json and stderr_console().is_terminal
-    with _client(url, token) as client, fraction_bar(show, job_id[-12:]) as update:
+    with _client(url, token) as client, job_bar(show) as bar:
         try:
-            job = client.wait_for(job_id, on_update=lambda j: update(j.progress, str(j.status)))
+            job = client.wait_for(job_id, on_update=bar.job)
         except (ReelqClientError, ValueError) as exc:
             _fail(str(exc), EXIT_USAGE if isinstance(exc, ValueError) else _error_code(exc))
     _show(job, as_json)

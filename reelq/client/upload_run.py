@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 
 from reelq.client import Client, ConnectionFailed, Job, ReelqClientError, UploadInterrupted
-from reelq.client.console import stderr_console, upload_bars
+from reelq.client.console import refusal, stderr_console, upload_bars
 from reelq.client.summary import job_lines
 
 EXIT_OK, EXIT_FAILED, EXIT_CANCELLED, EXIT_API, EXIT_NETWORK, EXIT_INTERRUPTED = 0, 3, 4, 5, 6, 130
@@ -60,13 +60,13 @@ def run_uploads(
     with upload_bars(show) as bars:
 
         def run(one: _One) -> None:
-            task = bars.add(one.path.name, one.size)
+            rows = bars.add(one.path.name, one.size)
 
             def on_progress(sent: int, total: int) -> None:
                 if stop.is_set():
                     raise UploadInterrupted("stopped by the user")
                 one.sent = sent
-                bars.sent(task, sent)
+                rows.sent(sent)
 
             try:
                 with slots:
@@ -76,15 +76,16 @@ def run_uploads(
                         one.path, on_progress=on_progress, metadata=metadata, analyzer=analyzer
                     )
                 one.uploaded, one.job_id = True, job.job_id
-                bars.job(task, job, last=not wait)
+                rows.uploaded()
+                rows.job(job, follow=wait)
                 if wait:
-                    job = client.wait_for(job.job_id, on_update=lambda j: bars.job(task, j))
+                    job = client.wait_for(job.job_id, on_update=rows.job)
                 one.job = job
             except UploadInterrupted:
-                bars.note(task, "interrupted")
+                rows.refused("interrupted (resumable)")
             except ReelqClientError as exc:
                 one.error = exc
-                bars.note(task, f"error {exc.status or ''} {exc.code}")
+                rows.refused(refusal(exc))
             finally:
                 one.done.set()
 
