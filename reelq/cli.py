@@ -44,6 +44,26 @@ app = typer.Typer(help="reelq: video uploads, a durable job queue, analysis and 
 users_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Look at and act on jobs.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from reelq_client import __version__ as client_version
+
+        typer.echo(f"reelq {__version__} (reelq-client {client_version})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit"),
+    ] = False,
+) -> None:
+    """reelq: video uploads, a durable job queue, analysis and push."""
+
+
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(db_app, name="db")

@@ -8,8 +8,8 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from reelq.client import errors
-from reelq.client._base import RetryPolicy, retryable_exception, retryable_status
+from reelq_client import errors
+from reelq_client._base import RetryPolicy, retryable_exception, retryable_status
 
 
 def problem(status: int, code: str, **headers: str) -> httpx.Response:
@@ -90,7 +90,7 @@ def test_what_is_retried() -> None:
 
 
 def test_the_wait_loop_pauses_only_when_an_answer_came_at_once_with_nothing_new() -> None:
-    from reelq.client._base import Pacer
+    from reelq_client._base import Pacer
 
     pacer = Pacer()
     assert pacer.pause(True, 0.01, 2.0) == 0.0  # something changed

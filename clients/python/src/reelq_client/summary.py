@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reelq.client.models import artifact_names
+from reelq_client.models import artifact_names
 
 
 def _get(node: Any, *keys: str) -> Any:

@@ -18,10 +18,10 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from reelq import __version__
-from reelq.client import errors
-from reelq.client.models import Job
-from reelq.client.resume import ResumeStore
+from reelq_client import errors
+from reelq_client._version import __version__
+from reelq_client.models import Job
+from reelq_client.resume import ResumeStore
 
 TUS_VERSION = "1.0.0"
 BLOCK = 1024 * 1024  # bytes read from the file per body chunk (and per progress callback)

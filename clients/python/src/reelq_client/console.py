@@ -28,8 +28,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from reelq.client.errors import ReelqClientError
-from reelq.client.models import Job
+from reelq_client.errors import ReelqClientError
+from reelq_client.models import Job
 
 OK, NOT_OK = "✓", "✗"
 
