@@ -54,14 +54,22 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
+_debug = False  # --debug: a failure shows its traceback instead of one line and the fix
+
+
 @app.callback()
 def _options(
     version: Annotated[
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit"),
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of a failure (a missing database …)")
+    ] = False,
 ) -> None:
     """reelq: video uploads, a durable job queue, analysis and push."""
+    global _debug
+    _debug = debug
 
 
 app.add_typer(users_app, name="users")
@@ -159,6 +167,7 @@ def serve(
         updates["embedded_worker"] = False
     settings = get_settings().model_copy(update=updates)
     application = create_app(settings)
+    application.state.runtime.dispatcher.ping()  # an unreachable queue is said now, not per job
     _private(settings.data_dir)
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"reelq {__version__} listening on {url}  (data: {settings.data_dir.resolve()})")
@@ -196,6 +205,7 @@ def worker(
     """Run jobs from the queue (for deployments where `reelq serve --no-worker` runs the API)."""
     settings = get_settings()
     rt = _runtime(settings)
+    rt.dispatcher.ping()  # an unreachable queue is said now, not by every poll of the consumer
     n = concurrency or settings.worker_concurrency
     consumer = rt.start_worker(n, embedded=True)
     typer.echo(f"reelq worker {rt.worker_id}: {n} at once, queue {_redact(settings.resolved_queue_url)}")
@@ -524,6 +534,7 @@ def main() -> None:
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
+    from reelq.cli_errors import explain
     from reelq.config import settings_problems
 
     # Files reelq creates (database, uploads, artifacts) are for the user running it only: the database
@@ -537,6 +548,20 @@ def main() -> None:
         for line in settings_problems(exc):
             typer.secho(f"error: {line}", fg=typer.colors.RED, err=True)
         sys.exit(2)
+    except Exception as exc:
+        problem = None if _debug else explain(exc, _settings_or_none())
+        if problem is None:
+            raise
+        for line in problem.lines():
+            typer.secho(line, fg=typer.colors.RED, err=True)
+        sys.exit(1)
+
+
+def _settings_or_none() -> Settings | None:
+    try:
+        return get_settings()
+    except Exception:  # the settings themselves are the problem: said by their own message
+        return None
 
 
 if __name__ == "__main__":

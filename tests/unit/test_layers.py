@@ -18,7 +18,18 @@ ROOT = Path(reelq.__file__).parent
 
 # Highest first. A unit is a top-level package or module of reelq.
 LAYERS: dict[str, set[str]] = {
-    "edge": {"api", "app", "cli", "cli_client", "client", "doctor", "serving", "testing", "web"},
+    "edge": {
+        "api",
+        "app",
+        "cli",
+        "cli_client",
+        "cli_errors",
+        "client",
+        "doctor",
+        "serving",
+        "testing",
+        "web",
+    },
     "wiring": {"runtime"},
     "core": {"jobs", "uploads", "notify", "queue", "worker", "auth", "metrics", "embedded"},
     "base": {"analysis", "files", "db", "errors", "config", "ids", "logs", "cache", "timeutil", "__init__"},
