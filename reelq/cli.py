@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.core
+from pydantic_settings import BaseSettings
 
 from reelq import __version__, cli_client, logs
 from reelq.errors import ReelqError
 from reelq.ids import is_id
 from reelq.jobs.states import JobStatus
 from reelq.timeutil import rfc3339
+from reelq.web.config import ConsoleSettings
 
 if TYPE_CHECKING:
     from reelq.config import Settings
@@ -30,6 +32,10 @@ def get_settings() -> Settings:
     from reelq.config import get_settings as cached
 
     return cached()
+
+
+# settings classes read outside reelq.config, listed in `reelq config` and README's table
+SETTINGS_ELSEWHERE: tuple[type[BaseSettings], ...] = (ConsoleSettings,)
 
 
 def _flag_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
@@ -115,17 +121,12 @@ def config(
     markdown: Annotated[bool, typer.Option(help="Print the settings table of README instead")] = False,
 ) -> None:
     """Show the effective configuration (secrets hidden)."""
-    from reelq.config import settings_table
+    from reelq.config import settings_lines, settings_table
 
     if markdown:
-        typer.echo(settings_table())
+        typer.echo(settings_table(*SETTINGS_ELSEWHERE))
         return
-    settings = get_settings()
-    for name, value in settings.model_dump().items():
-        shown = _redact(str(value)) if name.endswith("_url") and value else value
-        if "token" in name and value:
-            shown = "***"
-        typer.echo(f"REELQ_{name.upper()}={shown}")
+    typer.echo("\n".join(settings_lines([get_settings(), ConsoleSettings()], _redact)))
 
 
 @app.command()
@@ -179,10 +180,30 @@ def serve(
         else "off (run `reelq worker`)"
     )
     typer.echo(f"  worker:   {where}")
+    if settings.host in ("0.0.0.0", "::"):
+        lan = _lan_address()
+        where = f"http://{lan}:{settings.port}" if lan else "this machine's LAN address"
+        typer.echo(f"  on your network: {where}  (use it in an app on a phone or another machine)")
     typer.echo(f"  API docs: {url}/docs")
     typer.echo("  Create a user and its token with:  reelq users create NAME")
     typer.echo("                        (in a checkout: ./dev users create NAME)")
     uvicorn.run(application, **uvicorn_options(settings))
+
+
+def _lan_address() -> str | None:
+    """The address other machines reach this one at: the source address of the default route.
+
+    A UDP "connect" only picks the route; no packet is sent, so this works offline too.
+    """
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere, only looked up
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
 
 
 def _redact(url: str) -> str:

@@ -3,6 +3,7 @@ traceback (unless --debug), for every command that needs them."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -63,3 +64,30 @@ def test_a_data_dir_that_cannot_be_made_says_which(tmp_path: Path) -> None:
     r = cli(base_env(blocker / "data"), "users", "create", "carol", check=False)
     assert r.returncode == 1 and len(r.stderr.strip().splitlines()) <= 3, r.stderr
     assert str(blocker) in r.stderr and "REELQ_DATA_DIR" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_version_config_and_the_lan_banner(tmp_path: Path) -> None:
+    import httpx
+
+    from reelq import __version__
+
+    env = base_env(tmp_path / "data", REELQ_CONSOLE_ADMINS="root,ops")
+    assert cli(env, "--version").stdout.startswith(f"reelq {__version__} (reelq-client ")
+    shown = cli(env, "config").stdout
+    assert "REELQ_CONSOLE_ADMINS=['root', 'ops']" in shown  # the console's setting is listed too
+    assert "REELQ_CONSOLE_ADMINS" in cli(env, "config", "--markdown").stdout
+
+    from support import Server
+
+    server = Server(env, "serve", "--host", "0.0.0.0", log=tmp_path / "serve.log")
+    server.start(wait=False)
+    try:
+        server.wait_ready(timeout=120)
+        banner = (tmp_path / "serve.log").read_text()
+        found = re.search(r"on your network: http://([0-9.]+):(\d+)", banner)
+        assert found is not None, banner
+        assert int(found.group(2)) == server.port and not found.group(1).startswith(("127.", "0."))
+        # the address printed is one other machines can use: this machine answers on it
+        assert httpx.get(f"http://{found.group(1)}:{server.port}/healthz", timeout=10).status_code == 200
+    finally:
+        server.stop()
