@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.core
-from pydantic_settings import BaseSettings
 
 from reelq import __version__, cli_client, logs
 from reelq.errors import ReelqError
 from reelq.ids import is_id
 from reelq.jobs.states import JobStatus
 from reelq.timeutil import rfc3339
-from reelq.web.config import ConsoleSettings
 
 if TYPE_CHECKING:
+    from pydantic_settings import BaseSettings
+
     from reelq.config import Settings
     from reelq.jobs.models import Job
     from reelq.runtime import Runtime
@@ -34,8 +34,11 @@ def get_settings() -> Settings:
     return cached()
 
 
-# settings classes read outside reelq.config, listed in `reelq config` and README's table
-SETTINGS_ELSEWHERE: tuple[type[BaseSettings], ...] = (ConsoleSettings,)
+def settings_elsewhere() -> tuple[type[BaseSettings], ...]:
+    """Settings classes read outside reelq.config, listed in `reelq config` and README's table."""
+    from reelq.web.config import ConsoleSettings
+
+    return (ConsoleSettings,)
 
 
 def _flag_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
@@ -124,9 +127,10 @@ def config(
     from reelq.config import settings_lines, settings_table
 
     if markdown:
-        typer.echo(settings_table(*SETTINGS_ELSEWHERE))
+        typer.echo(settings_table(*settings_elsewhere()))
         return
-    typer.echo("\n".join(settings_lines([get_settings(), ConsoleSettings()], _redact)))
+    values = [get_settings(), *(model() for model in settings_elsewhere())]
+    typer.echo("\n".join(settings_lines(values, _redact)))
 
 
 @app.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reelq.cli import SETTINGS_ELSEWHERE
+from reelq.cli import settings_elsewhere
 from reelq.config import settings_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -14,7 +14,7 @@ def test_settings_table_matches_the_code() -> None:
     text = README.read_text()
     start = text.index("<!-- settings:start -->") + len("<!-- settings:start -->")
     end = text.index("<!-- settings:end -->")
-    assert text[start:end].strip() == settings_table(*SETTINGS_ELSEWHERE).strip(), (
+    assert text[start:end].strip() == settings_table(*settings_elsewhere()).strip(), (
         "README's configuration table is stale: paste `reelq config --markdown` between the markers"
     )
 
