@@ -541,14 +541,15 @@ def dev_fake_expo(
 @dev_app.command("sample-clip")
 def dev_sample_clip(
     path: Annotated[Path, typer.Argument(help="Where to write the clip, e.g. swing.mp4")],
-    seconds: Annotated[float, typer.Option(help="Length")] = 6.0,
+    seconds: Annotated[float, typer.Option(min=3.0, help="Length (at least 3 s: three scenes)")] = 6.0,
 ) -> None:
-    """Write a small test video (moving pattern and a tone), to try uploads without a clip of your own."""
-    from reelq.testing import make_clip
+    """Write a test video with something for every part of the analysis: three scenes, a shaky pan, a
+    still stretch, a tone with a silent gap (to try uploads without a clip of your own)."""
+    from reelq.testing.sample_clip import make_sample_clip
 
     if path.suffix.lower() not in {".mp4", ".mov"}:
         _fail("the sample clip is an MP4: give a name ending in .mp4 or .mov")
-    make_clip(path, seconds=seconds)
+    make_sample_clip(path, seconds=seconds)
     typer.echo(f"wrote {path} ({path.stat().st_size} bytes, {seconds:g} s)", err=True)
 
 
