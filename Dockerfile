@@ -14,6 +14,7 @@ RUN pip install --no-cache-dir uv && useradd --uid 1000 --create-home reelq && m
 WORKDIR /app
 # dependencies first (cached while only the code changes), exactly as uv.lock pins them
 COPY pyproject.toml uv.lock README.md ./
+COPY clients/python ./clients/python
 RUN uv sync --frozen --no-dev --no-install-project
 COPY reelq ./reelq
 RUN uv sync --frozen --no-dev

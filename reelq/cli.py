@@ -45,6 +45,34 @@ app = typer.Typer(help="reelq: video uploads, a durable job queue, analysis and 
 users_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Look at and act on jobs.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from reelq_client import __version__ as client_version
+
+        typer.echo(f"reelq {__version__} (reelq-client {client_version})")
+        raise typer.Exit()
+
+
+_debug = False  # --debug: a failure shows its traceback instead of one line and the fix
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit"),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of a failure (a missing database …)")
+    ] = False,
+) -> None:
+    """reelq: video uploads, a durable job queue, analysis and push."""
+    global _debug
+    _debug = debug
+
+
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(db_app, name="db")
@@ -89,17 +117,13 @@ def config(
     markdown: Annotated[bool, typer.Option(help="Print the settings table of README instead")] = False,
 ) -> None:
     """Show the effective configuration (secrets hidden)."""
-    from reelq.config import settings_table
+    from reelq.config import settings_lines, settings_table
 
     if markdown:
         typer.echo(settings_table())
         return
-    settings = get_settings()
-    for name, value in settings.model_dump().items():
-        shown = _redact(str(value)) if name.endswith("_url") and value else value
-        if "token" in name and value:
-            shown = "***"
-        typer.echo(f"REELQ_{name.upper()}={shown}")
+    values = [get_settings()]
+    typer.echo("\n".join(settings_lines(values, _redact)))
 
 
 @app.command()
@@ -143,6 +167,7 @@ def serve(
     from reelq.serving import uvicorn_options
 
     application = create_app(settings)
+    application.state.runtime.dispatcher.ping()  # an unreachable queue is said now, not per job
     _private(settings.data_dir)
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"reelq {__version__} listening on {url}  (data: {settings.data_dir.resolve()})")
@@ -154,10 +179,30 @@ def serve(
         else "off (run `reelq worker`)"
     )
     typer.echo(f"  worker:   {where}")
+    if settings.host in ("0.0.0.0", "::"):
+        lan = _lan_address()
+        where = f"http://{lan}:{settings.port}" if lan else "this machine's LAN address"
+        typer.echo(f"  on your network: {where}  (use it in an app on a phone or another machine)")
     typer.echo(f"  API docs: {url}/docs")
     typer.echo("  Create a user and its token with:  reelq users create NAME")
     typer.echo("                        (in a checkout: ./dev users create NAME)")
     uvicorn.run(application, **uvicorn_options(settings))
+
+
+def _lan_address() -> str | None:
+    """The address other machines reach this one at: the source address of the default route.
+
+    A UDP "connect" only picks the route; no packet is sent, so this works offline too.
+    """
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere, only looked up
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
 
 
 def _redact(url: str) -> str:
@@ -188,6 +233,7 @@ def worker(
         settings = settings.model_copy(update={"worker_analyzers": only})
     check_analyzers(settings)
     rt = _runtime(settings)
+    rt.dispatcher.ping()  # an unreachable queue is said now, not by every poll of the consumer
     n = concurrency or settings.worker_concurrency
     consumer = rt.start_worker(n, embedded=True)
     typer.echo(f"reelq worker {rt.worker_id}: {n} at once, queue {_redact(settings.resolved_queue_url)}")
@@ -498,14 +544,15 @@ def dev_fake_expo(
 @dev_app.command("sample-clip")
 def dev_sample_clip(
     path: Annotated[Path, typer.Argument(help="Where to write the clip, e.g. swing.mp4")],
-    seconds: Annotated[float, typer.Option(help="Length")] = 6.0,
+    seconds: Annotated[float, typer.Option(min=3.0, help="Length (at least 3 s: three scenes)")] = 6.0,
 ) -> None:
-    """Write a small test video (moving pattern and a tone), to try uploads without a clip of your own."""
-    from reelq.testing import make_clip
+    """Write a test video with something for every part of the analysis: three scenes, a shaky pan, a
+    still stretch, a tone with a silent gap (to try uploads without a clip of your own)."""
+    from reelq.testing.sample_clip import make_sample_clip
 
     if path.suffix.lower() not in {".mp4", ".mov"}:
         _fail("the sample clip is an MP4: give a name ending in .mp4 or .mov")
-    make_clip(path, seconds=seconds)
+    make_sample_clip(path, seconds=seconds)
     typer.echo(f"wrote {path} ({path.stat().st_size} bytes, {seconds:g} s)", err=True)
 
 
@@ -516,6 +563,7 @@ def main() -> None:
     from pydantic import ValidationError
     from pydantic_settings import SettingsError
 
+    from reelq.cli_errors import explain
     from reelq.config import settings_problems
 
     # Files reelq creates (database, uploads, artifacts) are for the user running it only: the database
@@ -529,6 +577,20 @@ def main() -> None:
         for line in settings_problems(exc):
             typer.secho(f"error: {line}", fg=typer.colors.RED, err=True)
         sys.exit(2)
+    except Exception as exc:
+        problem = None if _debug else explain(exc, _settings_or_none())
+        if problem is None:
+            raise
+        for line in problem.lines():
+            typer.secho(line, fg=typer.colors.RED, err=True)
+        sys.exit(1)
+
+
+def _settings_or_none() -> Settings | None:
+    try:
+        return get_settings()
+    except Exception:  # the settings themselves are the problem: said by their own message
+        return None
 
 
 if __name__ == "__main__":

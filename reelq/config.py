@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -343,18 +344,38 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def settings_table() -> str:
-    """The configuration table of README.md (``reelq config --markdown`` prints it)."""
+def settings_table(*more: type[BaseSettings]) -> str:
+    """The configuration table of README.md (``reelq config --markdown`` prints it): ``Settings`` and the
+    settings of the parts read elsewhere (``more``: the console's ``REELQ_CONSOLE_*`` …)."""
     rows = ["| variable | default | meaning |", "|---|---|---|"]
-    for name, field in Settings.model_fields.items():
-        if field.default_factory is not None:
-            default = "number of CPUs" if name == "worker_concurrency" else repr(field.default_factory())  # type: ignore[call-arg]
-        elif field.default is None:
-            default = "—"
-        else:
-            default = str(field.default)
-        rows.append(f"| `REELQ_{name.upper()}` | `{default}` | {field.description or ''} |")
+    models: tuple[type[BaseSettings], ...] = (Settings, *more)
+    for model in models:
+        prefix = str(model.model_config.get("env_prefix", "REELQ_"))
+        for name, field in model.model_fields.items():
+            if field.default_factory is not None:
+                default = "number of CPUs" if name == "worker_concurrency" else repr(field.default_factory())  # type: ignore[call-arg]
+            elif field.default is None:
+                default = "—"
+            else:
+                default = str(field.default)
+            rows.append(f"| `{prefix}{name.upper()}` | `{default}` | {field.description or ''} |")
     return "\n".join(rows)
+
+
+def settings_lines(values: Sequence[BaseSettings], redact: Callable[[str], str]) -> list[str]:
+    """``VARIABLE=value`` for every setting of ``values`` (``reelq config``): URLs through ``redact``
+    (their passwords), tokens and secrets hidden."""
+    lines = []
+    for model in values:
+        prefix = str(model.model_config.get("env_prefix", "REELQ_"))
+        for name, value in model.model_dump().items():
+            shown = value
+            if name.endswith("_url") and value:
+                shown = redact(str(value))
+            if ("token" in name or "secret" in name or "password" in name) and value:
+                shown = "***"
+            lines.append(f"{prefix}{name.upper()}={shown}")
+    return lines
 
 
 _EXAMPLES = {

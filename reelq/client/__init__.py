@@ -1,64 +1,19 @@
-"""The Python client of reelq: ``Client`` (blocking) and ``AsyncClient`` on httpx.
+"""``reelq.client`` is ``reelq_client`` (the reelq-client distribution, a dependency of reelq).
 
-    from reelq.client import Client
-
-    with Client("http://127.0.0.1:8000", token) as reelq:
-        job = reelq.upload("clip.mp4", wait=True)
-        print(job.status, job.result["metadata"]["duration"])
-
-See docs/client.md.
+Kept so that ``from reelq.client import Client`` and ``reelq.client.errors`` … go on working where the
+server is installed; new code may import ``reelq_client`` directly. ``reelq.client.local`` (an analysis
+here, with no server) is the server package's own: it needs the analyzers.
 """
 
-from reelq.client.aio import AsyncClient
-from reelq.client.errors import (
-    BadRequest,
-    ChecksumMismatch,
-    Conflict,
-    ConnectionFailed,
-    Gone,
-    InsufficientStorage,
-    JobTimeout,
-    Locked,
-    NotFound,
-    PreconditionFailed,
-    RateLimited,
-    ReelqClientError,
-    ServerError,
-    TooLarge,
-    Unauthorized,
-    Unavailable,
-    UnsupportedMedia,
-    UploadInterrupted,
-)
-from reelq.client.models import FileInfo, Job, JobError, JobStatus, artifact_names
-from reelq.client.resume import ResumeStore
-from reelq.client.sync import Client
+import importlib
+import sys
 
-__all__ = [
-    "AsyncClient",
-    "BadRequest",
-    "ChecksumMismatch",
-    "Client",
-    "Conflict",
-    "ConnectionFailed",
-    "FileInfo",
-    "Gone",
-    "InsufficientStorage",
-    "Job",
-    "JobError",
-    "JobStatus",
-    "JobTimeout",
-    "Locked",
-    "NotFound",
-    "PreconditionFailed",
-    "RateLimited",
-    "ReelqClientError",
-    "ResumeStore",
-    "ServerError",
-    "TooLarge",
-    "Unauthorized",
-    "Unavailable",
-    "UnsupportedMedia",
-    "UploadInterrupted",
-    "artifact_names",
-]
+import reelq_client
+from reelq_client import *  # noqa: F403
+from reelq_client import __all__ as __all__
+
+# the submodules under their old names, as the very same module objects (one class per error, not two)
+for _name in ("aio", "sync", "errors", "models", "resume", "login", "paths", "console", "summary"):
+    sys.modules[f"{__name__}.{_name}"] = importlib.import_module(f"reelq_client.{_name}")
+del _name
+__version__ = reelq_client.__version__

@@ -7,9 +7,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reelq.analysis.findings import findings_of
 from reelq.jobs.models import Job
 from reelq.web.charts import Series, Span, chart
+from reelq_client.findings import findings_of
 
 STATUS_WORDS = {
     "queued": "Waiting for a worker",
@@ -22,7 +22,8 @@ STATUS_WORDS = {
 
 @dataclass
 class Finding:
-    """One of the result's findings (reelq/analysis/findings.py), shown as the analyzer wrote it."""
+    """One of the result's findings (``reelq_client.findings``, shared by the analyzer and every client),
+    shown as the analyzer wrote it."""
 
     code: str
     level: str  # ok | info | warn

@@ -250,3 +250,26 @@ def test_ctrl_c_leaves_a_resumable_upload_and_says_how_to_continue(tmp_path: Pat
             assert [j.job_id for j in client.jobs()] == [job["job_id"]]  # resumed: one upload, one job
     finally:
         server.stop()
+
+
+def test_upload_wait_on_a_terminal_moves_the_analysis_bar_and_marks_failures(
+    server: Server, tmp_path: Path, clip: Path
+) -> None:
+    env = client_env(tmp_path, server)
+    slow = "reelq.testing.analyzers:slow"  # reports its progress over 20 s
+    code, out = Pty(env, "upload", str(clip), "--wait", "--analyzer", slow).finish()
+    assert code == 0, out
+    shown = {int(p) for p in re.findall(r"clip\.mp4 analysis\s.*?\s(\d+)%", out)}
+    assert len({p for p in shown if 0 < p < 100}) >= 3, sorted(shown)  # the bar moved, not 0 then 100
+    assert re.search(r"✓ clip\.mp4 analysis .*100%.*completed", out)
+    assert re.search(r"✓ clip\.mp4 .*uploaded", out)
+
+    fake = tmp_path / "fake.mp4"  # passes the upload's sniffing, fails the analysis
+    fake.write_bytes(MP4_HEAD + os.urandom(50_000))
+    text = tmp_path / "notes.mp4"
+    text.write_text("not a video at all " * 100)
+    code, out = Pty(env, "upload", str(fake), str(text), "--wait").finish()
+    assert code == 5, out  # the refusal (5) outranks the failed job (3)
+    assert re.search(r"✗ fake\.mp4 analysis .*failed \(unreadable_media", out), out
+    assert re.search(r"✗ notes\.mp4 .*refused 415 unsupported_media", out), out
+    assert not re.search(r"✓ (fake|notes)\.mp4 analysis", out)

@@ -27,6 +27,7 @@ LAYERS: dict[str, set[str]] = {
         "cli",
         "cli_analyze",
         "cli_client",
+        "cli_errors",
         "cli_storage",
         "client",
         "doctor",

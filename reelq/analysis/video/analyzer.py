@@ -12,7 +12,6 @@ import numpy as np
 from av.video.reformatter import Interpolation, VideoReformatter
 
 from reelq.analysis.base import AnalysisContext
-from reelq.analysis.findings import build_findings, summary
 from reelq.analysis.video import media
 from reelq.analysis.video.audio import AudioMeter
 from reelq.analysis.video.compression import CompressionMeter
@@ -30,6 +29,7 @@ from reelq.analysis.video.scenes import CutDetector, scene_spans
 from reelq.analysis.video.shake import ShakeMeter
 from reelq.analysis.video.thumbnails import ThumbnailPicker, candidate_score
 from reelq.analysis.video.timelines import MAX_JUMP_SECONDS, Layout, Timeline
+from reelq_client.findings import build_findings, summary
 
 NAME = "video"
 VERSION = "1.2"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from reelq.analysis.findings import sharpness_level
+from reelq_client.findings import sharpness_level
 
 SHARPNESS_LONG_SIDE = 640  # sampled frames are measured at this size (never upscaled)
 SHARPNESS_INTERVAL = 0.2  # seconds between sharpness samples

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reelq.analysis.findings import (
+from reelq_client.findings import (
     BLURRY_BELOW,
     SOFT_BELOW,
     build_findings,

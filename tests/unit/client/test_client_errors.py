@@ -8,8 +8,8 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from reelq.client import errors
-from reelq.client._base import RetryPolicy, retryable_exception, retryable_status
+from reelq_client import errors
+from reelq_client._base import RetryPolicy, retryable_exception, retryable_status
 
 
 def problem(status: int, code: str, **headers: str) -> httpx.Response:
@@ -90,12 +90,11 @@ def test_what_is_retried() -> None:
 
 
 def test_the_wait_loop_pauses_only_when_an_answer_came_at_once_with_nothing_new() -> None:
-    from reelq.client._base import Pacer
+    from reelq_client._base import Pacer
 
     pacer = Pacer()
-    assert pacer.pause({"progress": 0.1}, 0.01, 2.0) == 0.0  # the first answer
-    assert pacer.pause({"progress": 0.2}, 0.01, 2.0) == 0.0  # something changed
-    assert pacer.pause({"progress": 0.2}, 0.01, 2.0) == 2.0  # same, at once: wait Retry-After
-    assert pacer.pause({"progress": 0.2}, 0.01, None) == 1.0
-    assert pacer.pause({"progress": 0.2}, 0.01, 60.0) == 5.0  # capped
-    assert pacer.pause({"progress": 0.2}, 30.0, 2.0) == 0.0  # the server held it: a real long-poll
+    assert pacer.pause(True, 0.01, 2.0) == 0.0  # something changed
+    assert pacer.pause(False, 0.01, 2.0) == 2.0  # nothing new, at once: wait Retry-After
+    assert pacer.pause(False, 0.01, None) == 1.0
+    assert pacer.pause(False, 0.01, 60.0) == 5.0  # capped
+    assert pacer.pause(False, 30.0, 2.0) == 0.0  # the server held it: a real long-poll

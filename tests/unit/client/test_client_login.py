@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reelq.client import login
-from reelq.client.login import Login
-from reelq.client.paths import cache_dir, config_dir
+from reelq_client import login
+from reelq_client.login import Login
+from reelq_client.paths import cache_dir, config_dir
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ import stat
 import time
 from pathlib import Path
 
-from reelq.client import resume
-from reelq.client.resume import ResumeStore, fingerprint
+from reelq_client import resume
+from reelq_client.resume import ResumeStore, fingerprint
 
 
 def key(data: bytes, **kw: str) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reelq.client.models import Job, JobStatus, artifact_names
-from reelq.client.summary import job_lines, quality_flags
+from reelq_client.models import Job, JobStatus, artifact_names
+from reelq_client.summary import job_lines, quality_flags
 
 RESULT: dict[str, Any] = {
     "metadata": {

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from reelq.client.paths import config_dir
+from reelq_client.paths import config_dir
 
 
 @dataclass(frozen=True)

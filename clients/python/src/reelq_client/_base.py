@@ -9,6 +9,7 @@ import base64
 import json
 import os
 import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +18,10 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from reelq import __version__
-from reelq.client import errors
-from reelq.client.resume import ResumeStore
+from reelq_client import errors
+from reelq_client._version import __version__
+from reelq_client.models import Job
+from reelq_client.resume import ResumeStore
 
 TUS_VERSION = "1.0.0"
 BLOCK = 1024 * 1024  # bytes read from the file per body chunk (and per progress callback)
@@ -62,16 +64,57 @@ TUS_FATAL = (errors.Gone, errors.TooLarge, errors.UnsupportedMedia)
 class Pacer:
     """Keeps a long-poll loop from spinning when answers come back at once with nothing new.
 
-    Today's server returns a held request at the first change, and a proxy may not hold it at all; an
-    unchanged job answered in under a second is then followed by a pause of its ``Retry-After``.
+    The server holds a request until the job changes; a proxy may not hold it at all. An answer with
+    nothing new that came back in under a second is then followed by a pause of its ``Retry-After``.
     """
 
-    def __init__(self) -> None:
-        self.last: dict[str, Any] | None = None
+    def pause(self, changed: bool, elapsed: float, retry_after: float | None) -> float:
+        return 0.0 if changed or elapsed >= 1.0 else min(retry_after or 1.0, 5.0)
 
-    def pause(self, job: dict[str, Any], elapsed: float, retry_after: float | None) -> float:
-        same, self.last = job == self.last, job
-        return min(retry_after or 1.0, 5.0) if same and elapsed < 1.0 else 0.0
+
+class Follow:
+    """One job followed by long-poll on change (``?wait=N`` with ``If-None-Match``).
+
+    The server answers as soon as the job's status or progress differs from the version the client
+    last saw (its ETag), and ``304`` when nothing changed in ``wait`` seconds. The sync and async
+    ``wait_for`` only send the request this describes and hand the answer to ``seen``.
+    """
+
+    def __init__(self, job_id: str, timeout: float | None) -> None:
+        self.job_id = job_id
+        self.path = f"/api/results/job/{job_path(job_id)}"
+        self.timeout = timeout
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.etag: str | None = None
+        self.job: Job | None = None
+        self.pacer = Pacer()
+
+    def wait(self) -> int:
+        """Seconds the next request may be held: ``WAIT_STEP``, less near the deadline.
+
+        The first request is not held: it says where the job is now.
+        """
+        if self.etag is None:
+            return 0
+        if self.deadline is None:
+            return WAIT_STEP
+        return max(0, min(WAIT_STEP, int(self.deadline - time.monotonic())))
+
+    def headers(self) -> dict[str, str]:
+        return {"If-None-Match": self.etag} if self.etag else {}
+
+    def seen(self, response: httpx.Response) -> Job | None:
+        """The job when the answer says something new (call ``on_update`` with it), else None."""
+        if response.status_code == 304 and self.job is not None:
+            return None
+        self.etag = response.headers.get("etag")
+        self.job = Job.from_dict(response.json())
+        return self.job
+
+    def check_deadline(self) -> None:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            status = self.job.status if self.job is not None else "unknown"
+            raise errors.JobTimeout(f"job {self.job_id} still {status} after {self.timeout:g} s")
 
 
 def resume_store(value: ResumeStore | bool | None) -> ResumeStore | None:

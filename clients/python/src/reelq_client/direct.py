@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from reelq.client import _base as b
-from reelq.client import errors
+from reelq_client import _base as b
+from reelq_client import errors
 
 if TYPE_CHECKING:
-    from reelq.client.sync import Client
+    from reelq_client.sync import Client
 
 PATH = "/api/uploads/direct"
 

@@ -1,7 +1,7 @@
 """A few human lines about a job or a result: what the CLI prints when ``--json`` is not given.
 
 A result's own ``summary`` and ``findings`` are printed as the analyzer wrote them (the console shows
-the same ones, from the same ``reelq.analysis.findings.findings_of``); only a result without a summary
+the same ones, from the same ``reelq_client.findings.findings_of``); only a result without a summary
 gets a line made here from its metadata.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reelq.analysis.findings import findings_of, summary_of
-from reelq.client.models import artifact_names
+from reelq_client.findings import findings_of, summary_of
+from reelq_client.models import artifact_names
 
 
 def _get(node: Any, *keys: str) -> Any:

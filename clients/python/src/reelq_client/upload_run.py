@@ -13,11 +13,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import typer
-
-from reelq.client import Client, ConnectionFailed, Job, ReelqClientError, UploadInterrupted
-from reelq.client.console import stderr_console, upload_bars
-from reelq.client.summary import job_lines
+from reelq_client import Client, ConnectionFailed, Job, ReelqClientError, UploadInterrupted
+from reelq_client.commands import echo, fail_line
+from reelq_client.console import refusal, stderr_console, upload_bars
+from reelq_client.summary import job_lines
 
 EXIT_OK, EXIT_FAILED, EXIT_CANCELLED, EXIT_API, EXIT_NETWORK, EXIT_INTERRUPTED = 0, 3, 4, 5, 6, 130
 
@@ -60,13 +59,13 @@ def run_uploads(
     with upload_bars(show) as bars:
 
         def run(one: _One) -> None:
-            task = bars.add(one.path.name, one.size)
+            rows = bars.add(one.path.name, one.size)
 
             def on_progress(sent: int, total: int) -> None:
                 if stop.is_set():
                     raise UploadInterrupted("stopped by the user")
                 one.sent = sent
-                bars.sent(task, sent)
+                rows.sent(sent)
 
             try:
                 with slots:
@@ -76,15 +75,16 @@ def run_uploads(
                         one.path, on_progress=on_progress, metadata=metadata, analyzer=analyzer
                     )
                 one.uploaded, one.job_id = True, job.job_id
-                bars.job(task, job, last=not wait)
+                rows.uploaded()
+                rows.job(job, follow=wait)
                 if wait:
-                    job = client.wait_for(job.job_id, on_update=lambda j: bars.job(task, j))
+                    job = client.wait_for(job.job_id, on_update=rows.job)
                 one.job = job
             except UploadInterrupted:
-                bars.note(task, "interrupted")
+                rows.refused("interrupted (resumable)")
             except ReelqClientError as exc:
                 one.error = exc
-                bars.note(task, f"error {exc.status or ''} {exc.code}")
+                rows.refused(refusal(exc))
             finally:
                 one.done.set()
 
@@ -103,18 +103,18 @@ def run_uploads(
     for one in items:
         if one.job is not None:
             if as_json:
-                typer.echo(json.dumps(one.job.to_dict(), separators=(",", ":")))
+                echo(json.dumps(one.job.to_dict(), separators=(",", ":")))
             else:
-                typer.echo("\n".join(job_lines(one.job.to_dict())))
+                echo("\n".join(job_lines(one.job.to_dict())))
         elif one.error is not None:
-            typer.secho(f"error: {one.path}: {one.error}", fg=typer.colors.RED, err=True)
+            fail_line(f"{one.path}: {one.error}")
         elif one.uploaded:
-            typer.echo(
+            echo(
                 f"{one.path}: uploaded as job {one.job_id}; follow it with `reelq watch {one.job_id}`",
                 err=True,
             )
         else:
-            typer.echo(
+            echo(
                 f"{one.path}: interrupted after {one.sent} of {one.size} bytes; the server keeps them."
                 f" Run `reelq upload {shlex.quote(str(one.path))}` again to resume it.",
                 err=True,

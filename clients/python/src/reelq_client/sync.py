@@ -11,10 +11,10 @@ from typing import IO, Any
 
 import httpx
 
-from reelq.client import _base as b
-from reelq.client import direct, errors
-from reelq.client.models import Job
-from reelq.client.resume import ResumeStore, fingerprint
+from reelq_client import _base as b
+from reelq_client import direct, errors
+from reelq_client.models import Job
+from reelq_client.resume import ResumeStore, fingerprint
 
 
 class Client:
@@ -103,29 +103,29 @@ class Client:
 
         ``on_update(job)`` is called with every change seen. ``JobTimeout`` after ``timeout`` seconds.
         """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        path = f"/api/results/job/{b.job_path(job_id)}"
-        pacer = b.Pacer()
+        follow = b.Follow(job_id, timeout)
         while True:
-            wait = b.WAIT_STEP
+            wait = follow.wait()
             started = time.monotonic()
-            if deadline is not None:
-                wait = max(0, min(wait, int(deadline - time.monotonic())))
             try:
                 response = self._send(
-                    "GET", path, params={"wait": wait, "until": "done"}, timeout=self.timeout + wait
+                    "GET",
+                    follow.path,
+                    params={"wait": wait},
+                    headers=follow.headers(),
+                    timeout=self.timeout + wait,
                 )
             except errors.RateLimited as exc:  # e.g. too many open long-polls for this user
                 time.sleep(self.policy.delay(0, exc.retry_after or 1.0))
                 continue
-            job = Job.from_dict(response.json())
-            if on_update is not None:
+            job = follow.seen(response)
+            if job is not None and on_update is not None:
                 on_update(job)
-            if job.terminal:
-                return job
-            if deadline is not None and time.monotonic() >= deadline:
-                raise errors.JobTimeout(f"job {job_id} still {job.status} after {timeout:g} s")
-            pause = pacer.pause(job.raw, time.monotonic() - started, errors.retry_after(response))
+            if follow.job is not None and follow.job.terminal:
+                return follow.job
+            follow.check_deadline()
+            elapsed = time.monotonic() - started
+            pause = follow.pacer.pause(job is not None, elapsed, errors.retry_after(response))
             if pause:
                 time.sleep(pause)
 

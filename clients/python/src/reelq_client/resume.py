@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from reelq.client.paths import cache_dir
+from reelq_client.paths import cache_dir
 
 SAMPLE = 1024 * 1024  # bytes hashed at each end of the file
 MAX_AGE = 7 * 24 * 3600.0
