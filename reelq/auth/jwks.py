@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import httpx
@@ -30,8 +30,21 @@ from jwt.exceptions import PyJWTError
 
 from reelq.errors import Unauthorized, Unavailable
 
-if TYPE_CHECKING:
-    from reelq.auth.jwt import JwtConfig
+
+class KeySettings(Protocol):
+    """What the key source reads of the login-token settings (``reelq.auth.jwt.JwtConfig``)."""
+
+    @property
+    def issuer(self) -> str | None: ...
+    @property
+    def jwks_url(self) -> str | None: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def jwks_cache_seconds(self) -> float: ...
+    @property
+    def jwks_refresh_seconds(self) -> float: ...
+
 
 log = logging.getLogger("reelq.auth")
 
@@ -68,7 +81,7 @@ class KeySource:
 
     def __init__(
         self,
-        config: JwtConfig,
+        config: KeySettings,
         http: httpx.Client | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -13,8 +13,6 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 import reelq
 
 ROOT = Path(reelq.__file__).parent
@@ -217,11 +215,6 @@ def test_only_the_jobs_package_touches_the_jobs_tables() -> None:
     assert wrong == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="notify/channels.py and notify/outbox.py still name each other's types (a type-only circle); "
-    "a channel protocol module of its own removes it, and then this marker goes",
-)
 def test_no_circle_even_through_type_only_imports() -> None:
     """No two modules import each other, not even one of them only for the type checker."""
     edges: dict[str, set[str]] = defaultdict(set)

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from reelq.app import create_app
 from reelq.errors import BadRequest
 from reelq.runtime import Runtime
-from reelq.uploads import multipart
+from reelq.storage import local as local_storage
 from reelq.uploads.intake import MAX_METADATA_DEPTH, parse_metadata
 
 from support import fast_settings, make_user
@@ -130,14 +130,14 @@ def test_multipart_fields_before_the_file_are_refused_before_it_is_stored(
 ) -> None:
     auth = make_user(c)
     opened: list[str] = []
-    real_mkstemp = multipart.tempfile.mkstemp
+    real_mkstemp = local_storage.tempfile.mkstemp
 
     def spy(*args: Any, **kwargs: Any) -> tuple[int, str]:
         fd, name = real_mkstemp(*args, **kwargs)
         opened.append(name)
         return fd, name
 
-    monkeypatch.setattr(multipart.tempfile, "mkstemp", spy)
+    monkeypatch.setattr(local_storage.tempfile, "mkstemp", spy)
     body = multipart_chunks(fields, "video", 2 * 1024 * 1024, [])
     r = c.post("/api/upload", headers={**auth, **CTYPE}, content=body)
     assert r.status_code == 400 and r.json()["code"] == code, r.text
