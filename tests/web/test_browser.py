@@ -241,3 +241,74 @@ def test_pause_and_resume_an_upload(browser: Browser, server: Server, clips: lis
     expect(bar).to_have_js_property("value", 100)
     expect(item).to_contain_text("Uploaded")
     page.close()
+
+
+def test_a_refused_upload_shows_as_refused(browser: Browser, server: Server, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.mp4"  # named like a video, but text: the server answers 415
+    notes.write_bytes(b"these are meeting notes, not a video\n" * 2000)
+    page = signed_in(browser, server, "fran")
+    page.set_input_files("#files", [str(notes)])
+    item = page.locator("#uploads li")
+    expect(item).to_have_attribute("data-state", "refused")
+    expect(item).to_have_class("upload refused")
+    expect(item.locator(".upload-state")).to_contain_text("Refused:")
+    expect(item.locator(".upload-state")).to_contain_text("video")  # the server's reason, in its words
+    expect(item.get_by_role("button", name="Resume")).to_have_count(0)  # another try cannot pass
+    expect(item.locator("progress")).to_have_count(0)  # no full bar that looks like success
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('tus::')).length") == 0
+    page.close()
+
+
+def test_an_upload_resumes_after_a_reload_from_its_offset(
+    browser: Browser, server: Server, clips: list[Path]
+) -> None:
+    clip = clips[1]
+    total = clip.stat().st_size
+    page = signed_in(browser, server, "gail")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 40_000},
+    )
+    dialogs: list[str] = []
+
+    def leave(dialog: Any) -> None:
+        dialogs.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", leave)
+    page.set_input_files("#files", [str(clip)])
+    page.wait_for_function(
+        "() => { const b = document.querySelector('#uploads progress'); return b && b.value >= 20; }"
+    )
+    page.reload()
+    assert dialogs == ["beforeunload"]  # leaving mid-upload asks first
+    expect(page.get_by_role("heading", name="Upload videos")).to_be_visible()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    sent: list[tuple[str, dict[str, str]]] = []
+    heads: list[int] = []
+    page.on("request", lambda r: sent.append((r.method, r.headers)) if "/console/uploads" in r.url else None)
+    page.on(
+        "response",
+        lambda r: (
+            heads.append(int(r.headers["upload-offset"]))
+            if r.request.method == "HEAD" and "/console/uploads" in r.url
+            else None
+        ),
+    )
+    page.set_input_files("#files", [str(clip)])  # the same file, picked again
+    item = page.locator("#uploads li")
+    expect(item).to_have_attribute("data-state", "done")
+    assert [m for m, _ in sent if m == "POST"] == []  # no new upload was made
+    assert len(heads) == 1 and 0 < heads[0] < total  # the server had part of it
+    patches = [h for m, h in sent if m == "PATCH"]
+    assert int(patches[0]["upload-offset"]) == heads[0]  # and the rest was sent from there
+    # the fingerprint is dropped once the upload is done
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('tus::')).length") == 0
+    page.close()

@@ -98,10 +98,25 @@
   var list = document.getElementById("uploads");
   var input = document.getElementById("files");
 
+  // An upload is in one of five states, each with its own words and style:
+  // uploading → paused | done | refused (the server said no: its reason, no Resume) | failed (Resume).
+  var active = 0;
+
+  // A refusal is an answer that another try cannot change (415 not a video, 413 too large, 403 …);
+  // 408/409/423/429 and 5xx or no answer at all are failures worth resuming.
+  function refusal(err) {
+    var res = err && err.originalResponse;
+    var code = res ? res.getStatus() : 0;
+    if (code < 400 || code >= 500 || [408, 409, 423, 429].indexOf(code) >= 0) return null;
+    var detail = "";
+    try { detail = JSON.parse(res.getBody()).detail || ""; } catch (e) { detail = ""; }
+    return { code: code, detail: detail || "the server refused this file (" + code + ")" };
+  }
+
   function startUpload(file) {
-    var item = el("li", { class: "upload" });
+    var item = el("li", { class: "upload uploading", "data-state": "uploading" });
     var name = el("span", { class: "upload-name" }, file.name + " (" + size(file.size) + ")");
-    var controls = el("span");
+    var controls = el("span", { class: "upload-controls" });
     var toggle = el("button", { type: "button", class: "secondary" }, "Pause");
     var state = el("span", { class: "upload-state", role: "status" }, "Starting…");
     var bar = el("progress", { max: "100", value: "0", "aria-label": "Upload of " + file.name });
@@ -109,18 +124,30 @@
     item.appendChild(name); item.appendChild(controls); item.appendChild(bar);
     list.appendChild(item);
     var jobId = null;
-    var paused = false;
+    var running = false;
+
+    function setState(kind, words) {
+      item.className = "upload " + kind;
+      item.setAttribute("data-state", kind);
+      state.textContent = words;
+      var now = kind === "uploading";
+      if (now !== running) { active += now ? 1 : -1; running = now; }
+    }
+
     var upload = new window.tus.Upload(file, {
       endpoint: zone.getAttribute("data-endpoint"),
       headers: { "X-CSRF-Token": csrf },
       metadata: { filename: file.name, filetype: file.type || "application/octet-stream" },
       chunkSize: 8 * 1024 * 1024,
       retryDelays: [0, 1000, 3000, 5000],
-      storeFingerprintForResuming: false,
+      // the upload's URL is kept in localStorage under the file's fingerprint (name, type, size, date),
+      // so picking the same file again after a reload continues where the server stopped
+      storeFingerprintForResuming: true,
+      removeFingerprintOnSuccess: true,
       onProgress: function (sent, total) {
         var pct = total ? Math.floor((sent / total) * 100) : 0;
         bar.value = pct;
-        state.textContent = pct + " %";
+        if (running) state.textContent = "Uploading " + pct + " %";
       },
       onAfterResponse: function (req, res) {
         var header = res.getHeader("Upload-Job-Id");
@@ -128,9 +155,8 @@
       },
       onSuccess: function () {
         bar.value = 100;
-        item.classList.add("done");
         toggle.remove();
-        state.textContent = "Uploaded ";
+        setState("done", "Uploaded ");
         if (jobId) {
           state.appendChild(el("a", { href: "/console/jobs/" + jobId }, "open job"));
           upsertRow({ job_id: jobId, file_name: file.name, file_size: file.size, status: "queued",
@@ -138,20 +164,37 @@
         }
       },
       onError: function (err) {
-        var res = err && err.originalResponse;
-        var detail = "";
-        try { detail = res ? JSON.parse(res.getBody()).detail : ""; } catch (e) { detail = ""; }
-        state.textContent = "Failed: " + (detail || "the upload stopped; press Resume to try again");
-        toggle.textContent = "Resume"; paused = true;
-        item.classList.add("failed");
+        var refused = refusal(err);
+        if (refused) {
+          toggle.remove();
+          bar.remove();
+          setState("refused", "Refused: " + refused.detail);
+          // the server removed the data; a stale fingerprint would only point at nothing
+          if (upload._urlStorageKey && window.localStorage) window.localStorage.removeItem(upload._urlStorageKey);
+          return;
+        }
+        toggle.textContent = "Resume";
+        setState("failed", "Failed: the upload stopped (no answer from the server); press Resume to try again");
       }
     });
     toggle.addEventListener("click", function () {
-      if (paused) { paused = false; toggle.textContent = "Pause"; state.textContent = "Resuming…"; upload.start(); }
-      else { paused = true; toggle.textContent = "Resume"; state.textContent = "Paused"; upload.abort(); }
+      if (running) { setState("paused", "Paused"); toggle.textContent = "Resume"; upload.abort(); }
+      else { setState("uploading", "Resuming…"); toggle.textContent = "Pause"; upload.start(); }
     });
-    upload.start();
+    setState("uploading", "Starting…");
+    upload.findPreviousUploads().then(function (previous) {
+      if (previous.length) {
+        upload.resumeFromPreviousUpload(previous[0]);
+        state.textContent = "Resuming where it stopped…";
+      }
+      upload.start();
+    }, function () { upload.start(); });
   }
+
+  // leaving the page stops its uploads: ask first while one is running (they resume when picked again)
+  window.addEventListener("beforeunload", function (ev) {
+    if (active > 0) { ev.preventDefault(); ev.returnValue = ""; }
+  });
 
   function addFiles(files) { Array.prototype.forEach.call(files, startUpload); }
   input.addEventListener("change", function () { addFiles(input.files); input.value = ""; });
