@@ -156,7 +156,7 @@ async def jobs_page(
 @router.get("/jobs/{job_id}")
 async def job_page(job_id: str, s: SessionDep, rt: RuntimeDep) -> Response:
     job = await run_in_threadpool(rt.service.get, s.user.id, job_id)
-    return await page("job.html", session=s, build=lambda: {"v": view(job)})
+    return await page("job.html", session=s, build=lambda: {"v": view(job, rt.storage.kind)})
 
 
 @router.post("/jobs/{job_id}/cancel")

@@ -160,9 +160,43 @@ def test_upload_two_clips_watch_them_complete_and_open_the_results(
     page.get_by_text("Raw result (JSON)").click()
     expect(raw).to_be_visible()
     expect(raw).to_contain_text('"timelines"')
+    # values on hover and on keyboard focus
+    first_chart = charts.first
+    readout = page.locator("figure .readout").first
+    first_chart.hover(position={"x": 60, "y": 60})
+    expect(readout).to_contain_text(" s: ")
+    first_chart.focus()
+    page.keyboard.press("End")
+    last = readout.text_content()
+    page.keyboard.press("Home")
+    expect(readout).to_contain_text("0.")
+    assert readout.text_content() != last
+    # the player of the original seeks to a cut when its marker is clicked
+    player = page.locator("video#player")
+    expect(player).to_be_visible()
+    page.wait_for_function("() => document.getElementById('player').readyState >= 1")
+    cut = page.locator("button.marker-cut").nth(1)
+    at = float(cut.get_attribute("data-seek") or "nan")
+    assert at > 0.5
+    cut.click()
+    wait_for(lambda: abs(player.evaluate("v => v.currentTime") - at) < 0.1, 10, what="the player to seek")
+    # … and to a chart's cut line when it is clicked
+    line = page.locator("svg.chart line.cut").first
+    line_at = float(line.get_attribute("data-t") or "nan")
+    line.dispatch_event("click")
+    wait_for(lambda: abs(player.evaluate("v => v.currentTime") - line_at) < 0.1, 10, what="a chart to seek")
+    tick = page.locator("svg.chart text.tick").first
+    desktop = tick.bounding_box()
     shot(page, "job", tmp_path)
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 400  # no sideways scrolling on a phone
+    phone = tick.bounding_box()
+    assert desktop and phone
+    # chart labels keep their size and shape at phone width (not squashed with the plot)
+    assert abs(phone["height"] - desktop["height"]) < 1 and abs(phone["width"] - desktop["width"]) < 1
+    assert phone["height"] >= 10
+    strip = page.locator("ol.strip")
+    assert strip.evaluate("s => s.scrollWidth <= s.clientWidth + 1")  # scenes wrap, no hidden sideways scroll
     shot(page, "job-phone", tmp_path)
     page.close()
 

@@ -78,6 +78,64 @@
     });
   }
 
+  // -- the player: markers, scenes and charts seek it -------------------------------------------
+  var player = document.getElementById("player");
+  function seek(t) {
+    if (!player || player.hidden || !isFinite(t)) return;
+    player.currentTime = Math.max(0, t);
+    player.scrollIntoView({ block: "nearest" });
+  }
+  if (player) {
+    player.addEventListener("error", function () {
+      player.hidden = true; // a format this browser cannot decode: say so instead of a dead player
+      document.getElementById("player-note").hidden = false;
+    });
+    document.addEventListener("click", function (ev) {
+      var target = ev.target.closest ? ev.target.closest("[data-seek]") : null;
+      if (target) seek(parseFloat(target.getAttribute("data-seek")));
+    });
+  }
+
+  // -- charts: the value under the pointer or the keyboard's cursor ------------------------------
+  Array.prototype.forEach.call(document.querySelectorAll("svg.chart[data-values]"), function (svg) {
+    var values = JSON.parse(svg.getAttribute("data-values"));
+    var start = parseFloat(svg.getAttribute("data-start"));
+    var step = parseFloat(svg.getAttribute("data-step"));
+    var end = parseFloat(svg.getAttribute("data-end"));
+    var unit = svg.getAttribute("data-unit");
+    var cursor = svg.querySelector(".cursor");
+    var readout = svg.parentNode.querySelector(".readout");
+    var at = 0;
+    function show(i) {
+      at = Math.min(Math.max(i, 0), values.length - 1);
+      var t = start + (at + 0.5) * step;
+      var x = ((t - start) / (end - start)) * 800;
+      cursor.setAttribute("x1", x.toFixed(1)); cursor.setAttribute("x2", x.toFixed(1));
+      var v = values[at];
+      if (readout) readout.textContent = t.toFixed(1) + " s: " + (v === null ? "no value" : v + " " + unit);
+      return t;
+    }
+    function indexAt(clientX) {
+      var box = svg.getBoundingClientRect();
+      var frac = Math.min(Math.max((clientX - box.left) / box.width, 0), 1);
+      return { i: Math.floor(((start + frac * (end - start)) - start) / step), t: start + frac * (end - start) };
+    }
+    svg.addEventListener("pointermove", function (ev) { show(indexAt(ev.clientX).i); });
+    svg.addEventListener("focus", function () { show(at); });
+    svg.addEventListener("click", function (ev) {
+      var mark = ev.target.closest ? ev.target.closest("[data-t]") : null;
+      seek(mark ? parseFloat(mark.getAttribute("data-t")) : indexAt(ev.clientX).t);
+    });
+    svg.addEventListener("keydown", function (ev) {
+      var big = Math.max(1, Math.round(values.length / 20));
+      var moves = { ArrowLeft: -1, ArrowRight: 1, PageDown: big, PageUp: -big };
+      if (ev.key in moves) { show(at + moves[ev.key]); ev.preventDefault(); }
+      else if (ev.key === "Home") { show(0); ev.preventDefault(); }
+      else if (ev.key === "End") { show(values.length - 1); ev.preventDefault(); }
+      else if (ev.key === "Enter" || ev.key === " ") { seek(show(at) - step / 2); ev.preventDefault(); }
+    });
+  });
+
   // the raw result, fetched when first opened (it can be large)
   var raw = document.getElementById("raw");
   if (raw) {
