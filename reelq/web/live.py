@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from reelq.runtime import Runtime
 from reelq.uploads.tus import BodyInterrupted
 from reelq.uploads.tus_headers import TUS_VERSION, check_version
 from reelq.web.pages import SessionDep, runtime, same_origin
-from reelq.web.present import STATUS_WORDS, source_url
+from reelq.web.present import STATUS_WORDS, list_entry, source_url
 from reelq.web.rendering import ConsoleRoute
 from reelq.web.session import CsrfRejected, SignInRequired, check_csrf, load_session
 
@@ -97,6 +98,7 @@ def brief(job: Job) -> dict[str, Any]:
         "file_size": job.file_size,
         "created_at": job.created_at,
         "error": job.error.message if job.error and job.status.value == "failed" else None,
+        **asdict(list_entry(job)),
     }
 
 

@@ -17,10 +17,11 @@ from reelq.auth.resolve import MAX_TOKEN_CHARS
 from reelq.errors import BadRequest, JobNotFound, Unauthorized, UnsupportedMedia
 from reelq.http.caller import user_of
 from reelq.ids import is_id
+from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
 from reelq.runtime import Runtime
 from reelq.web.admin_stats import overview
-from reelq.web.present import view
+from reelq.web.present import list_entry, view
 from reelq.web.rendering import SECURITY_HEADERS, ConsoleRoute, page, render
 from reelq.web.session import (
     CSRF_FIELD,
@@ -37,6 +38,7 @@ router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schem
 root = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
 PAGE_SIZE = 50
+SEARCH_SCAN = 1000  # a name search looks through at most this many of the newest jobs per page
 SIGN_IN_FIELDS = 4  # token, and room for a CSRF field a browser extension may add
 
 
@@ -136,12 +138,17 @@ async def jobs_page(
     rt: RuntimeDep,
     status: Annotated[str, Query(max_length=20)] = "",
     cursor: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     try:
         statuses = [JobStatus(status)] if status else []
     except ValueError as exc:
         raise BadRequest(f"unknown status; use one of {', '.join(x.value for x in JobStatus)}") from exc
-    jobs, next_cursor = await run_in_threadpool(rt.service.list, s.user.id, statuses, PAGE_SIZE, cursor)
+    q = q.strip()
+    if q:
+        jobs, next_cursor = await run_in_threadpool(search, rt, s.user.id, statuses, q, cursor)
+    else:
+        jobs, next_cursor = await run_in_threadpool(rt.service.list, s.user.id, statuses, PAGE_SIZE, cursor)
     return await page(
         "jobs.html",
         session=s,
@@ -150,7 +157,28 @@ async def jobs_page(
         statuses=[x.value for x in JobStatus],
         next_cursor=next_cursor,
         first_page=cursor is None,
+        q=q,
+        entries={job.id: list_entry(job) for job in jobs},
     )
+
+
+def search(
+    rt: Runtime, user_id: str, statuses: list[JobStatus], q: str, cursor: str | None
+) -> tuple[list[Job], str | None]:
+    """Jobs whose file name contains ``q`` (any case), newest first: reads at most ``SEARCH_SCAN`` jobs,
+    then offers the next page from where it stopped, so a search never reads a whole history at once."""
+    needle, found, scanned = q.casefold(), [], 0
+    while scanned < SEARCH_SCAN:
+        batch, cursor = rt.service.list(user_id, statuses, PAGE_SIZE, cursor)
+        scanned += len(batch)
+        for job in batch:
+            if needle in job.file_name.casefold():
+                found.append(job)
+                if len(found) == PAGE_SIZE:
+                    return found, job.id
+        if cursor is None:
+            return found, None
+    return found, cursor
 
 
 @router.get("/jobs/{job_id}")

@@ -88,6 +88,26 @@ def error_words(job: Job) -> str | None:
     return job.error.message or f"The analysis failed ({job.error.code})."
 
 
+@dataclass
+class ListEntry:
+    """What the job list shows of a job beside its name and status: a poster, the length, the summary."""
+
+    poster: str | None
+    duration: str | None
+    summary: str | None
+
+
+def list_entry(job: Job) -> ListEntry:
+    r = job.result if isinstance(job.result, dict) else {}
+    thumbs = r.get("thumbnails") if isinstance(r.get("thumbnails"), dict) else {}
+    poster = _picture(job.id, thumbs.get("poster") if thumbs else None, "")
+    meta = r.get("metadata") if isinstance(r.get("metadata"), dict) else {}
+    seconds = meta.get("duration") if meta else None
+    duration = f"{seconds:.1f} s" if isinstance(seconds, (int, float)) and math.isfinite(seconds) else None
+    summary = r.get("summary") if isinstance(r.get("summary"), str) else None
+    return ListEntry(poster.url if poster else None, duration, summary[:300] if summary else None)
+
+
 def size_words(n: int) -> str:
     value = float(n)
     for unit in ("bytes", "KB", "MB", "GB"):

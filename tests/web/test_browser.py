@@ -7,6 +7,7 @@ it). With ``REELQ_SCREENSHOTS=DIR`` the pages are also saved there (docs/images/
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,7 +133,27 @@ def test_upload_two_clips_watch_them_complete_and_open_the_results(
         row = rows.filter(has_text=name)
         expect(row.locator("[data-status]")).to_have_text("Done", timeout=60_000)
     assert page.evaluate("window.__notReloaded") is True
+    # each finished row shows its poster, length and summary (arrived live, then after a reload too)
+    for _ in range(2):
+        for name in ("beach.mp4", "city.mp4"):
+            row = rows.filter(has_text=name)
+            thumb = row.locator("img.list-poster")
+            expect(thumb).to_have_count(1)
+            wait_for(lambda t=thumb: t.evaluate("i => i.complete && i.naturalWidth > 0"), 10, what="a poster")
+            expect(row.locator(".duration")).to_have_text(re.compile(r"^\d+\.\d s$"))
+            expect(row.locator(".list-summary")).not_to_be_empty()
+        page.reload()
     shot(page, "jobs", tmp_path)
+    # search by name, and filter by status
+    page.get_by_label("Name").fill("CITY")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("city.mp4")
+    page.get_by_label("Status").select_option("failed")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(0)
+    expect(page.locator("#empty")).to_contain_text("No failed jobs with “CITY” in their name")
+    page.goto(server.url + "/console/")
 
     rows.filter(has_text="city.mp4").get_by_role("link", name="city.mp4").click()
     expect(page.get_by_role("heading", name="city.mp4")).to_be_visible()

@@ -37,19 +37,33 @@
     var row = body.querySelector('tr[data-job="' + data.job_id + '"]');
     if (!row) {
       row = el("tr", { "data-job": data.job_id });
+      var thumb = el("td", { class: "thumb" });
       var name = el("td");
       name.appendChild(el("a", { href: "/console/jobs/" + data.job_id }, data.file_name));
       name.appendChild(document.createTextNode(" "));
       name.appendChild(el("span", { class: "muted" }, size(data.file_size || 0)));
       var st = el("td"); st.appendChild(el("span", { "data-status": "" }));
       var pr = el("td"); pr.appendChild(el("progress", { max: "1", value: "0", "aria-label": "Progress of " + data.file_name }));
-      row.appendChild(name); row.appendChild(st); row.appendChild(pr); row.appendChild(el("td", {}, "just now"));
+      row.appendChild(thumb); row.appendChild(name); row.appendChild(st); row.appendChild(pr); row.appendChild(el("td", {}, "just now"));
       body.insertBefore(row, body.firstChild);
       var empty = document.getElementById("empty");
       if (empty) empty.remove();
     }
     setStatus(row.querySelector("[data-status]"), data);
     row.querySelector("progress").value = data.progress || 0;
+    var cell = row.querySelector("td.thumb");
+    if (data.poster && cell && !cell.querySelector("img")) {
+      cell.appendChild(el("img", { class: "list-poster", src: data.poster, alt: "", width: "96", height: "54" }));
+    }
+    var info = row.cells[1];
+    if (data.duration && info && !info.querySelector(".duration")) {
+      info.querySelector(".muted").appendChild(document.createTextNode(" · "));
+      info.querySelector(".muted").appendChild(el("span", { class: "duration" }, data.duration));
+    }
+    if (data.summary && info && !info.querySelector(".list-summary")) {
+      info.appendChild(el("br"));
+      info.appendChild(el("span", { class: "list-summary" }, data.summary));
+    }
   }
 
   var jobsTable = document.getElementById("jobs");
