@@ -51,11 +51,17 @@ class Overview:
     outbox_failed: list[dict[str, Any]]
     disabled_devices: list[dict[str, Any]]
     disabled_webhooks: list[dict[str, Any]]
+    # the last 24 hours, oldest hour first
+    completed_by_hour: list[int] = field(default_factory=list)
+    failed_by_hour: list[int] = field(default_factory=list)
 
     @property
     def failure_rate(self) -> float | None:
         done = self.completed_hour + self.failed_hour
         return self.failed_hour / done if done else None
+
+
+HOURS = 24
 
 
 def overview(engine: Engine, *, worker_window: float, now: float | None = None) -> Overview:
@@ -103,12 +109,25 @@ def overview(engine: Engine, *, worker_window: float, now: float | None = None) 
                 jobs.c.file_name,
                 jobs.c.error_code,
                 jobs.c.error_message,
+                jobs.c.error_retryable,
                 jobs.c.finished_at,
             )
             .where(jobs.c.status == "failed", jobs.c.finished_at >= t - FAILURE_WINDOW)
             .order_by(jobs.c.finished_at.desc())
             .limit(500)
         ).all()
+        hours: dict[tuple[int, str], int] = {
+            (int(h), st): int(n)
+            for h, st, n in conn.execute(
+                select(
+                    func.floor((jobs.c.finished_at - (t - FAILURE_WINDOW)) / 3600).label("h"),
+                    jobs.c.status,
+                    func.count(),
+                )
+                .where(jobs.c.finished_at >= t - FAILURE_WINDOW, jobs.c.status.in_(["completed", "failed"]))
+                .group_by("h", jobs.c.status)
+            )
+        }
         usage = conn.execute(
             select(
                 users.c.name,
@@ -183,6 +202,7 @@ def overview(engine: Engine, *, worker_window: float, now: float | None = None) 
                 "user": names.get(r.user_id, "?"),
                 "file_name": r.file_name,
                 "message": r.error_message or "",
+                "retryable": bool(r.error_retryable),
                 "finished_at": r.finished_at,
             }
         )
@@ -204,4 +224,6 @@ def overview(engine: Engine, *, worker_window: float, now: float | None = None) 
         outbox_failed=outbox_failed,
         disabled_devices=disabled_devices,
         disabled_webhooks=disabled_webhooks,
+        completed_by_hour=[hours.get((h, "completed"), 0) for h in range(HOURS)],
+        failed_by_hour=[hours.get((h, "failed"), 0) for h in range(HOURS)],
     )

@@ -68,6 +68,7 @@ def chart(
     step: float,
     cuts: Sequence[float],
     spans: Sequence[Span],
+    axis_unit: str = "s",
 ) -> Markup:
     values, group = reduce(series.values)
     if not (math.isfinite(start) and math.isfinite(step) and step > 0):
@@ -124,11 +125,12 @@ def chart(
         pct = x(t) / WIDTH * 100
         anchor = "start" if pct < 3 else "end" if pct > 97 else "middle"
         text.append(
-            f'<text class="tick" x="{pct:.2f}%" y="{HEIGHT - 5}" text-anchor="{anchor}">{_fmt(t)} s</text>'
+            f'<text class="tick" x="{pct:.2f}%" y="{HEIGHT - 5}" text-anchor="{anchor}">'
+            f"{_fmt(t)} {escape(axis_unit)}</text>"
         )
     for v, ty in ((series.high, PAD_TOP + 12), (series.low, PAD_TOP + inner - 3)):
         text.append(f'<text class="tick" x="4" y="{_fmt(ty)}">{v:g}</text>')
-    label = f"{series.title} ({series.unit}) over {duration:.1f} s; {len(cuts)} cuts"
+    label = f"{series.title} ({series.unit}) over {duration - start:.1f} {axis_unit}; {len(cuts)} cuts"
     shown = json.dumps([None if v is None else float(f"{v:.4g}") for v in values], separators=(",", ":"))
     return Markup(
         f'<svg class="chart" width="100%" height="{HEIGHT:.0f}" role="img" tabindex="0" '

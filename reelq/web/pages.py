@@ -6,10 +6,12 @@ the browser sends one, an Origin of this site. Users only ever reach their own j
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -20,7 +22,8 @@ from reelq.ids import is_id
 from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
 from reelq.runtime import Runtime
-from reelq.web.admin_stats import overview
+from reelq.web.admin_stats import Overview, overview
+from reelq.web.charts import Series, chart
 from reelq.web.present import list_entry, view
 from reelq.web.rendering import SECURITY_HEADERS, ConsoleRoute, page, render
 from reelq.web.session import (
@@ -217,7 +220,23 @@ async def admin_page(s: SessionDep, rt: RuntimeDep) -> Response:
     window = max(3 * min(st.reaper_seconds, st.lease_seconds / 2), 30.0)
     o = await run_in_threadpool(overview, rt.engine, worker_window=window)
     analyzers = await run_in_threadpool(rt.analyzer_capacity)
-    return await page("admin.html", session=s, o=o, analyzers=analyzers)
+    return await page("admin.html", session=s, o=o, analyzers=analyzers, day=day_charts(o), now=time.time())
+
+
+def day_charts(o: Overview) -> list[tuple[str, Markup]]:
+    """Jobs finished per hour and the share that failed, over the last 24 hours (hours before now)."""
+    done = [float(c + f) for c, f in zip(o.completed_by_hour, o.failed_by_hour, strict=True)]
+    rate = [
+        f / (c + f) * 100 if c + f else None
+        for c, f in zip(o.completed_by_hour, o.failed_by_hour, strict=True)
+    ]
+    hours = -float(len(done))
+    finished = Series("Finished", "jobs per hour", done, 0.0, max([1.0, *done]), "motion")
+    failing = Series("Failed", "% of finished", rate, 0.0, 100.0, "failures")
+    return [
+        (f"{sr.title} ({sr.unit})", chart(sr, start=hours, step=1.0, cuts=[], spans=[], axis_unit="h"))
+        for sr in (finished, failing)
+    ]
 
 
 @router.post("/admin/jobs/{job_id}/retry")

@@ -37,6 +37,7 @@ expect.set_options(timeout=30_000)
 
 SLOW = "reelq.testing.analyzers:slow"
 EXPLODE = "reelq.testing.analyzers:explode"
+FLAKY = "reelq.testing.analyzers:flaky"
 
 
 @pytest.fixture(scope="module")
@@ -239,17 +240,30 @@ def test_cancel_a_slow_job_from_its_page(browser: Browser, server: Server, clips
 def test_admin_sees_a_worker_and_retries_a_failure(
     browser: Browser, server: Server, clips: list[Path], tmp_path: Path
 ) -> None:
-    job_id = api_upload(server, "dave", clips[0], analyzer=EXPLODE)
+    broken = api_upload(server, "dave", clips[0], analyzer=EXPLODE)  # a bug: another try cannot pass
+    job_id = api_upload(server, "dave", clips[0], analyzer=FLAKY)  # a transient failure
+    poll_job(server.url, api(server, "dave"), broken, {"failed"})
     first = poll_job(server.url, api(server, "dave"), job_id, {"failed"})
     page = signed_in(browser, server, "root")
     page.get_by_role("link", name="Admin").click()
     expect(page.get_by_role("heading", name="Workers")).to_be_visible()
     expect(page.locator("tr.worker")).to_have_count(1)
     expect(page.locator("tr.worker")).to_contain_text("ago")
+    expect(page.locator("#day ~ figure svg.chart")).to_have_count(2)  # finished per hour, failure rate
+    no_retry = page.locator(f'li.failed-job[data-job="{broken}"]')
+    expect(no_retry.get_by_role("button", name="Retry")).to_have_count(0)
+    expect(no_retry.locator(".not-retryable")).to_be_visible()
     failed = page.locator(f'li.failed-job[data-job="{job_id}"]')
     expect(failed).to_contain_text(clips[0].name)
+    # live: a job that finishes while the page is open appears without a reload
+    page.evaluate("window.__notReloaded = true")
+    before = page.locator("#updated").text_content()
+    late = api_upload(server, "dave", clips[0], analyzer=EXPLODE)
+    expect(page.locator(f'li.failed-job[data-job="{late}"]')).to_be_visible(timeout=30_000)
+    assert page.evaluate("window.__notReloaded") is True
+    assert page.locator("#updated").text_content() != before
     shot(page, "admin", tmp_path)
-    failed.get_by_role("button").click()
+    failed.get_by_role("button", name=f"Retry {clips[0].name}").click()
     expect(page.get_by_role("heading", name="Workers")).to_be_visible()
 
     def failed_again() -> dict[str, Any] | None:

@@ -111,7 +111,8 @@
   }
 
   // -- charts: the value under the pointer or the keyboard's cursor ------------------------------
-  Array.prototype.forEach.call(document.querySelectorAll("svg.chart[data-values]"), function (svg) {
+  function wireCharts(root) {
+  Array.prototype.forEach.call(root.querySelectorAll("svg.chart[data-values]"), function (svg) {
     var values = JSON.parse(svg.getAttribute("data-values"));
     var start = parseFloat(svg.getAttribute("data-start"));
     var step = parseFloat(svg.getAttribute("data-step"));
@@ -149,6 +150,34 @@
       else if (ev.key === "Enter" || ev.key === " ") { seek(show(at) - step / 2); ev.preventDefault(); }
     });
   });
+
+  }
+  wireCharts(document);
+
+  // -- the admin page: read again every few seconds, shown without a reload ----------------------
+  var admin = document.getElementById("admin");
+  if (admin) {
+    var every = parseInt(admin.getAttribute("data-refresh"), 10) * 1000;
+    var refresh = function () {
+      var main = document.querySelector("main");
+      // not while someone is using a control: a refresh must not take their focus or open details away
+      if (main.contains(document.activeElement) && document.activeElement !== main) return;
+      fetch(window.location.pathname, { credentials: "same-origin" })
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("main");
+          if (!fresh) return;
+          var nodes = Array.prototype.map.call(fresh.childNodes, function (n) { return document.importNode(n, true); });
+          main.replaceChildren.apply(main, nodes);
+          wireCharts(main);
+        })
+        .catch(function () {
+          var stamp = document.getElementById("updated");
+          if (stamp) stamp.textContent = stamp.textContent.replace(/ \(.*$/, "") + " (could not refresh; retrying)";
+        });
+    };
+    window.setInterval(refresh, every);
+  }
 
   // the raw result, fetched when first opened (it can be large)
   var raw = document.getElementById("raw");
