@@ -79,7 +79,7 @@ def finished_since(conn: Connection, since: float, statuses: Iterable[JobStatus]
 
 
 def failed_since(conn: Connection, since: float, limit: int) -> list[Row[Any]]:
-    """The newest failures: id, user_id, file_name, error_code, error_message, finished_at."""
+    """The newest failures: id, user_id, file_name, error_code, error_message, error_retryable, finished_at."""
     return list(
         conn.execute(
             select(
@@ -88,6 +88,7 @@ def failed_since(conn: Connection, since: float, limit: int) -> list[Row[Any]]:
                 jobs.c.file_name,
                 jobs.c.error_code,
                 jobs.c.error_message,
+                jobs.c.error_retryable,
                 jobs.c.finished_at,
             )
             .where(jobs.c.status == JobStatus.FAILED.value, jobs.c.finished_at >= since)
@@ -95,6 +96,19 @@ def failed_since(conn: Connection, since: float, limit: int) -> list[Row[Any]]:
             .limit(limit)
         )
     )
+
+
+def finished_by_hour(
+    conn: Connection, since: float, statuses: Iterable[JobStatus]
+) -> dict[tuple[int, str], int]:
+    """How many jobs reached each of ``statuses`` in each whole hour since ``since`` (hour 0 first)."""
+    hour = func.floor((jobs.c.finished_at - since) / 3600).label("h")
+    rows = conn.execute(
+        select(hour, jobs.c.status, func.count())
+        .where(jobs.c.finished_at >= since, jobs.c.status.in_([s.value for s in statuses]))
+        .group_by(hour, jobs.c.status)
+    ).all()
+    return {(int(h), str(status)): int(n) for h, status, n in rows}
 
 
 def usage_by_user(conn: Connection, limit: int) -> list[dict[str, Any]]:

@@ -53,11 +53,17 @@ class Overview:
     outbox_failed: list[dict[str, Any]]
     disabled_devices: list[dict[str, Any]]
     disabled_webhooks: list[dict[str, Any]]
+    # the last 24 hours, oldest hour first
+    completed_by_hour: list[int] = field(default_factory=list)
+    failed_by_hour: list[int] = field(default_factory=list)
 
     @property
     def failure_rate(self) -> float | None:
         done = self.completed_hour + self.failed_hour
         return self.failed_hour / done if done else None
+
+
+HOURS = 24
 
 
 def overview(engine: Engine, *, worker_window: float, now: float | None = None) -> Overview:
@@ -82,6 +88,7 @@ def overview(engine: Engine, *, worker_window: float, now: float | None = None) 
         ]
         finished = queries.finished_since(conn, t - 3600, (JobStatus.COMPLETED, JobStatus.FAILED))
         failed_rows = queries.failed_since(conn, t - FAILURE_WINDOW, 500)
+        hours = queries.finished_by_hour(conn, t - FAILURE_WINDOW, (JobStatus.COMPLETED, JobStatus.FAILED))
         usage = queries.usage_by_user(conn, 200)
         outbox: dict[str, dict[str, int]] = defaultdict(dict)
         for channel, state, count in conn.execute(
@@ -143,6 +150,7 @@ def overview(engine: Engine, *, worker_window: float, now: float | None = None) 
                 "user": names.get(r.user_id, "?"),
                 "file_name": r.file_name,
                 "message": r.error_message or "",
+                "retryable": bool(r.error_retryable),
                 "finished_at": r.finished_at,
             }
         )
@@ -164,4 +172,6 @@ def overview(engine: Engine, *, worker_window: float, now: float | None = None) 
         outbox_failed=outbox_failed,
         disabled_devices=disabled_devices,
         disabled_webhooks=disabled_webhooks,
+        completed_by_hour=[hours.get((h, "completed"), 0) for h in range(HOURS)],
+        failed_by_hour=[hours.get((h, "failed"), 0) for h in range(HOURS)],
     )

@@ -11,6 +11,7 @@ a chart is a few kilobytes.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ def chart(
     step: float,
     cuts: Sequence[float],
     spans: Sequence[Span],
+    axis_unit: str = "s",
 ) -> Markup:
     values, group = reduce(series.values)
     if not (math.isfinite(start) and math.isfinite(step) and step > 0):
@@ -88,13 +90,14 @@ def chart(
     parts: list[str] = []
     for s in spans:
         parts.append(
-            f'<rect class="span span-{escape(s.label)}" x="{_fmt(x(s.start))}" y="{PAD_TOP}" '
+            f'<rect class="span span-{escape(s.label)}" data-t="{s.start:.3f}" '
+            f'x="{_fmt(x(s.start))}" y="{PAD_TOP}" '
             f'width="{_fmt(max(x(s.end) - x(s.start), 1.0))}" height="{_fmt(inner)}">'
             f"<title>{escape(s.label)} {s.start:.1f}–{s.end:.1f} s</title></rect>"
         )
     for c in cuts:
         parts.append(
-            f'<line class="cut" x1="{_fmt(x(c))}" x2="{_fmt(x(c))}" '
+            f'<line class="cut" data-t="{c:.3f}" x1="{_fmt(x(c))}" x2="{_fmt(x(c))}" '
             f'y1="{PAD_TOP}" y2="{_fmt(PAD_TOP + inner)}">'
             f"<title>cut at {c:.1f} s</title></line>"
         )
@@ -115,16 +118,32 @@ def chart(
             points += len(run)
             parts.append(f'<polyline class="line {series.css}" points="{" ".join(run)}"/>')
     ticks = _ticks(start, duration)
+    # Text lives in the outer <svg>, which has no viewBox (1 unit = 1 px): only the plot inside is
+    # stretched to the width, so labels keep their shape and size on a phone and on a wide screen.
+    text: list[str] = []
     for t in ticks:
-        parts.append(f'<text class="tick" x="{_fmt(x(t))}" y="{HEIGHT - 5}">{_fmt(t)} s</text>')
+        pct = x(t) / WIDTH * 100
+        anchor = "start" if pct < 3 else "end" if pct > 97 else "middle"
+        text.append(
+            f'<text class="tick" x="{pct:.2f}%" y="{HEIGHT - 5}" text-anchor="{anchor}">'
+            f"{_fmt(t)} {escape(axis_unit)}</text>"
+        )
     for v, ty in ((series.high, PAD_TOP + 12), (series.low, PAD_TOP + inner - 3)):
-        parts.append(f'<text class="tick" x="4" y="{_fmt(ty)}">{v:g}</text>')
-    label = f"{series.title} ({series.unit}) over {duration:.1f} s; {len(cuts)} cuts"
+        text.append(f'<text class="tick" x="4" y="{_fmt(ty)}">{v:g}</text>')
+    label = f"{series.title} ({series.unit}) over {duration - start:.1f} {axis_unit}; {len(cuts)} cuts"
+    shown = json.dumps([None if v is None else float(f"{v:.4g}") for v in values], separators=(",", ":"))
     return Markup(
-        f'<svg class="chart" viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" role="img" data-points="{points}" '
-        f'aria-label="{escape(label)}" preserveAspectRatio="none"><title>{escape(label)}</title>'
+        f'<svg class="chart" width="100%" height="{HEIGHT:.0f}" role="img" tabindex="0" '
+        f'data-points="{points}" data-start="{start:g}" data-step="{step:g}" data-end="{duration:g}" '
+        f'data-unit="{escape(series.unit)}" data-values="{escape(shown)}" aria-label="{escape(label)}">'
+        f"<title>{escape(label)}</title>"
+        f'<svg class="plot" width="100%" height="{HEIGHT:.0f}" viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" '
+        f'preserveAspectRatio="none">'
         f'<rect class="frame" x="0" y="{PAD_TOP}" width="{WIDTH:.0f}" height="{_fmt(inner)}"/>'
         + "".join(parts)
+        + f'<line class="cursor" x1="-10" x2="-10" y1="{PAD_TOP}" y2="{_fmt(PAD_TOP + inner)}"/>'
+        + "</svg>"
+        + "".join(text)
         + "</svg>"
     )
 

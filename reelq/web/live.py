@@ -1,6 +1,8 @@
 """What the console's scripts and images ask for with the session cookie.
 
 - ``/console/jobs/{id}/artifacts/{name}``: thumbnails for ``<img>`` (the API's route wants a bearer token);
+- ``/console/jobs/{id}/source``: the original for the job page's player (data dir only; byte ranges, so the
+  browser can seek);
 - ``/console/jobs/{id}/result.json``: the raw result, loaded when the job page's toggle opens;
 - ``/console/jobs/{id}/events``: server-sent status and progress of one job: the edge's one event
   stream (:func:`reelq.http.events.job_events`) with the console's view of a job;
@@ -16,9 +18,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 
@@ -30,7 +35,7 @@ from reelq.http.state import edge_of
 from reelq.http.stored_files import artifact_response
 from reelq.jobs.models import Job
 from reelq.web.pages import SessionDep, runtime, same_origin
-from reelq.web.present import STATUS_WORDS
+from reelq.web.present import STATUS_WORDS, list_entry, source_url
 from reelq.web.rendering import ConsoleRoute
 from reelq.web.session import CsrfRejected, SignInRequired, check_csrf, load_session
 
@@ -51,6 +56,27 @@ async def artifact(job_id: str, name: str, s: SessionDep, request: Request) -> R
     return await artifact_response(rt.storage, found, headers)
 
 
+@router.get("/jobs/{job_id}/source")
+async def source(job_id: str, s: SessionDep, request: Request) -> Response:
+    """The original, for ``<video>``: the session's own job only; the path is the job row's."""
+    rt = runtime(request)
+    job = await run_in_threadpool(rt.service.get, s.user.id, job_id)
+    if source_url(job, rt.storage.kind) is None:
+        raise NotFound(f"job {job_id} has no original to play here", code="source_not_found")
+    path = rt.storage.fetch_source(job.source_path, Path())  # the data dir's own file, never a copy
+    if not path.is_file():
+        raise NotFound(f"job {job_id} has no original to play here", code="source_not_found")
+    headers = {
+        "Cache-Control": "private, max-age=3600",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+    }
+    # the declared type is the uploader's word: only a video type is passed on, never text/html
+    declared = (job.content_type or "").partition(";")[0].strip().lower()
+    media_type = declared if declared.startswith("video/") else "application/octet-stream"
+    return FileResponse(path, media_type=media_type, headers=headers)
+
+
 @router.get("/jobs/{job_id}/result.json")
 async def result_json(job_id: str, s: SessionDep, request: Request) -> Response:
     """The job's raw result, for the job page's "Raw result" toggle."""
@@ -69,6 +95,7 @@ def brief(job: Job) -> dict[str, Any]:
         "file_size": job.file_size,
         "created_at": job.created_at,
         "error": job.error.message if job.error and job.status.value == "failed" else None,
+        **asdict(list_entry(job)),
     }
 
 

@@ -6,10 +6,12 @@ the browser sends one, an Origin of this site. Users only ever reach their own j
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -18,10 +20,12 @@ from reelq.errors import BadRequest, JobNotFound, Unauthorized, UnsupportedMedia
 from reelq.http import actions
 from reelq.http.caller import user_of
 from reelq.ids import is_id
+from reelq.jobs.models import Job
 from reelq.jobs.states import JobStatus
 from reelq.runtime import Runtime
-from reelq.web.admin_stats import overview
-from reelq.web.present import view
+from reelq.web.admin_stats import Overview, overview
+from reelq.web.charts import Series, chart
+from reelq.web.present import list_entry, view
 from reelq.web.rendering import SECURITY_HEADERS, ConsoleRoute, page, render
 from reelq.web.session import (
     CSRF_FIELD,
@@ -38,6 +42,7 @@ router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schem
 root = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
 PAGE_SIZE = 50
+SEARCH_SCAN = 1000  # a name search looks through at most this many of the newest jobs per page
 SIGN_IN_FIELDS = 4  # token, and room for a CSRF field a browser extension may add
 
 
@@ -137,12 +142,17 @@ async def jobs_page(
     rt: RuntimeDep,
     status: Annotated[str, Query(max_length=20)] = "",
     cursor: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
     try:
         statuses = [JobStatus(status)] if status else []
     except ValueError as exc:
         raise BadRequest(f"unknown status; use one of {', '.join(x.value for x in JobStatus)}") from exc
-    jobs, next_cursor = await run_in_threadpool(rt.service.list, s.user.id, statuses, PAGE_SIZE, cursor)
+    q = q.strip()
+    if q:
+        jobs, next_cursor = await run_in_threadpool(search, rt, s.user.id, statuses, q, cursor)
+    else:
+        jobs, next_cursor = await run_in_threadpool(rt.service.list, s.user.id, statuses, PAGE_SIZE, cursor)
     return await page(
         "jobs.html",
         session=s,
@@ -151,13 +161,34 @@ async def jobs_page(
         statuses=[x.value for x in JobStatus],
         next_cursor=next_cursor,
         first_page=cursor is None,
+        q=q,
+        entries={job.id: list_entry(job) for job in jobs},
     )
+
+
+def search(
+    rt: Runtime, user_id: str, statuses: list[JobStatus], q: str, cursor: str | None
+) -> tuple[list[Job], str | None]:
+    """Jobs whose file name contains ``q`` (any case), newest first: reads at most ``SEARCH_SCAN`` jobs,
+    then offers the next page from where it stopped, so a search never reads a whole history at once."""
+    needle, found, scanned = q.casefold(), [], 0
+    while scanned < SEARCH_SCAN:
+        batch, cursor = rt.service.list(user_id, statuses, PAGE_SIZE, cursor)
+        scanned += len(batch)
+        for job in batch:
+            if needle in job.file_name.casefold():
+                found.append(job)
+                if len(found) == PAGE_SIZE:
+                    return found, job.id
+        if cursor is None:
+            return found, None
+    return found, cursor
 
 
 @router.get("/jobs/{job_id}")
 async def job_page(job_id: str, s: SessionDep, rt: RuntimeDep) -> Response:
     job = await run_in_threadpool(rt.service.get, s.user.id, job_id)
-    return await page("job.html", session=s, build=lambda: {"v": view(job)})
+    return await page("job.html", session=s, build=lambda: {"v": view(job, rt.storage.kind)})
 
 
 @router.post("/jobs/{job_id}/cancel")
@@ -190,7 +221,23 @@ async def admin_page(s: SessionDep, rt: RuntimeDep) -> Response:
     window = max(3 * min(st.reaper_seconds, st.lease_seconds / 2), 30.0)
     o = await run_in_threadpool(overview, rt.engine, worker_window=window)
     analyzers = await run_in_threadpool(rt.analyzer_capacity)
-    return await page("admin.html", session=s, o=o, analyzers=analyzers)
+    return await page("admin.html", session=s, o=o, analyzers=analyzers, day=day_charts(o), now=time.time())
+
+
+def day_charts(o: Overview) -> list[tuple[str, Markup]]:
+    """Jobs finished per hour and the share that failed, over the last 24 hours (hours before now)."""
+    done = [float(c + f) for c, f in zip(o.completed_by_hour, o.failed_by_hour, strict=True)]
+    rate = [
+        f / (c + f) * 100 if c + f else None
+        for c, f in zip(o.completed_by_hour, o.failed_by_hour, strict=True)
+    ]
+    hours = -float(len(done))
+    finished = Series("Finished", "jobs per hour", done, 0.0, max([1.0, *done]), "motion")
+    failing = Series("Failed", "% of finished", rate, 0.0, 100.0, "failures")
+    return [
+        (f"{sr.title} ({sr.unit})", chart(sr, start=hours, step=1.0, cuts=[], spans=[], axis_unit="h"))
+        for sr in (finished, failing)
+    ]
 
 
 @router.post("/admin/jobs/{job_id}/retry")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,10 +49,30 @@ class JobView:
     findings: list[Finding] = field(default_factory=list)
     facts: list[tuple[str, str]] = field(default_factory=list)
     has_result: bool = False
+    source: str | None = None
+    markers: list[Marker] = field(default_factory=list)
+    scene_starts: list[float] = field(default_factory=list)
 
 
 def artifact_url(job_id: str, name: str) -> str:
     return f"/console/jobs/{job_id}/artifacts/{name}"
+
+
+def source_url(job: Job, storage_kind: str) -> str | None:
+    """Where the job page's player gets the original: the console streams it from the data dir only
+    (a bucket's originals are not sent through the console)."""
+    if storage_kind != "local" or not job.source_path:
+        return None
+    return f"/console/jobs/{job.id}/source"
+
+
+@dataclass
+class Marker:
+    """A moment the player can jump to: a cut, or the start of a still or silent stretch."""
+
+    kind: str  # cut | still | silent
+    start: float
+    words: str
 
 
 def _picture(job_id: str, thumb: dict[str, Any] | None, alt: str) -> Picture | None:
@@ -68,6 +89,26 @@ def error_words(job: Job) -> str | None:
     return job.error.message or f"The analysis failed ({job.error.code})."
 
 
+@dataclass
+class ListEntry:
+    """What the job list shows of a job beside its name and status: a poster, the length, the summary."""
+
+    poster: str | None
+    duration: str | None
+    summary: str | None
+
+
+def list_entry(job: Job) -> ListEntry:
+    r = job.result if isinstance(job.result, dict) else {}
+    thumbs = r.get("thumbnails") if isinstance(r.get("thumbnails"), dict) else {}
+    poster = _picture(job.id, thumbs.get("poster") if thumbs else None, "")
+    meta = r.get("metadata") if isinstance(r.get("metadata"), dict) else {}
+    seconds = meta.get("duration") if meta else None
+    duration = f"{seconds:.1f} s" if isinstance(seconds, (int, float)) and math.isfinite(seconds) else None
+    summary = r.get("summary") if isinstance(r.get("summary"), str) else None
+    return ListEntry(poster.url if poster else None, duration, summary[:300] if summary else None)
+
+
 def size_words(n: int) -> str:
     value = float(n)
     for unit in ("bytes", "KB", "MB", "GB"):
@@ -77,8 +118,8 @@ def size_words(n: int) -> str:
     return f"{n} bytes"
 
 
-def view(job: Job) -> JobView:
-    out = JobView(job)
+def view(job: Job, storage_kind: str = "local") -> JobView:
+    out = JobView(job, source=source_url(job, storage_kind))
     r = job.result
     out.has_result = r is not None
     if not isinstance(r, dict):
@@ -100,6 +141,8 @@ def view(job: Job) -> JobView:
         pic = _picture(job.id, thumb, label)
         if pic is not None:
             out.scenes.append(pic)
+            out.scene_starts.append(float(scene.get("start") or 0))
+    out.markers = _markers(r)
     out.charts = _charts(r)
     out.findings = findings(r)
     out.facts = _facts(r.get("metadata"))
@@ -133,6 +176,22 @@ def _charts(r: dict[str, Any]) -> list[tuple[str, Markup]]:
         svg = chart(series, start=start, step=step, cuts=cuts, spans=spans)
         out.append((f"{series.title} ({series.unit})", svg))
     return out
+
+
+MAX_MARKERS = 200  # the same bound as a chart's marks
+
+
+def _markers(r: dict[str, Any]) -> list[Marker]:
+    out: list[Marker] = []
+    for c in r.get("cuts") or []:
+        if isinstance(c, (int, float)) and math.isfinite(c):
+            out.append(Marker("cut", float(c), f"Cut at {c:.1f} s"))
+    for key, kind in (("still_segments", "still"), ("silent_segments", "silent")):
+        for sp in _spans(r.get(key), kind):
+            if math.isfinite(sp.start) and math.isfinite(sp.end):
+                out.append(Marker(kind, sp.start, f"{kind.capitalize()} {sp.start:.1f}–{sp.end:.1f} s"))
+    out.sort(key=lambda m: m.start)
+    return out[:MAX_MARKERS]
 
 
 def findings(r: dict[str, Any]) -> list[Finding]:

@@ -38,6 +38,11 @@ def test_overview_counts_queue_workers_failures_and_usage(client: TestClient, cl
     [group] = o.failures
     assert group.count == 2 and {j["id"] for j in group.jobs} == set(broken)
     assert all(j["user"] == "bob" for j in group.jobs)
+    assert not any(j["retryable"] for j in group.jobs)  # an analyzer bug: no Retry offered
+    # the last 24 hours by the hour: everything finished in the newest hour
+    assert len(o.completed_by_hour) == len(o.failed_by_hour) == 24
+    assert (o.completed_by_hour[-1], o.failed_by_hour[-1]) == (1, 2)
+    assert sum(o.completed_by_hour) == 1 and sum(o.failed_by_hour) == 2
     usage = {u["name"]: u for u in o.users}
     assert usage["alice"]["jobs"] == 1 and usage["bob"]["failed"] == 2
     assert usage["bob"]["bytes"] == 2 * clip.stat().st_size
@@ -45,6 +50,7 @@ def test_overview_counts_queue_workers_failures_and_usage(client: TestClient, cl
     later = overview(rt.engine, worker_window=30, now=time.time() + 3700)
     assert (later.completed_hour, later.failed_hour, later.failure_rate) == (0, 0, None)
     assert later.failures[0].count == 2
+    assert (later.completed_by_hour[-2], later.failed_by_hour[-2]) == (1, 2)  # now an hour older
 
 
 def test_a_queued_job_has_an_age(api_only: TestClient, clip: Path) -> None:

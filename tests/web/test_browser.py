@@ -7,6 +7,7 @@ it). With ``REELQ_SCREENSHOTS=DIR`` the pages are also saved there (docs/images/
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,7 @@ expect.set_options(timeout=30_000)
 
 SLOW = "reelq.testing.analyzers:slow"
 EXPLODE = "reelq.testing.analyzers:explode"
+FLAKY = "reelq.testing.analyzers:flaky"
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +134,27 @@ def test_upload_two_clips_watch_them_complete_and_open_the_results(
         row = rows.filter(has_text=name)
         expect(row.locator("[data-status]")).to_have_text("Done", timeout=60_000)
     assert page.evaluate("window.__notReloaded") is True
+    # each finished row shows its poster, length and summary (arrived live, then after a reload too)
+    for _ in range(2):
+        for name in ("beach.mp4", "city.mp4"):
+            row = rows.filter(has_text=name)
+            thumb = row.locator("img.list-poster")
+            expect(thumb).to_have_count(1)
+            wait_for(lambda t=thumb: t.evaluate("i => i.complete && i.naturalWidth > 0"), 10, what="a poster")
+            expect(row.locator(".duration")).to_have_text(re.compile(r"^\d+\.\d s$"))
+            expect(row.locator(".list-summary")).not_to_be_empty()
+        page.reload()
     shot(page, "jobs", tmp_path)
+    # search by name, and filter by status
+    page.get_by_label("Name").fill("CITY")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("city.mp4")
+    page.get_by_label("Status").select_option("failed")
+    page.get_by_role("button", name="Filter").click()
+    expect(rows).to_have_count(0)
+    expect(page.locator("#empty")).to_contain_text("No failed jobs with “CITY” in their name")
+    page.goto(server.url + "/console/")
 
     rows.filter(has_text="city.mp4").get_by_role("link", name="city.mp4").click()
     expect(page.get_by_role("heading", name="city.mp4")).to_be_visible()
@@ -160,9 +182,43 @@ def test_upload_two_clips_watch_them_complete_and_open_the_results(
     page.get_by_text("Raw result (JSON)").click()
     expect(raw).to_be_visible()
     expect(raw).to_contain_text('"timelines"')
+    # values on hover and on keyboard focus
+    first_chart = charts.first
+    readout = page.locator("figure .readout").first
+    first_chart.hover(position={"x": 60, "y": 60})
+    expect(readout).to_contain_text(" s: ")
+    first_chart.focus()
+    page.keyboard.press("End")
+    last = readout.text_content()
+    page.keyboard.press("Home")
+    expect(readout).to_contain_text("0.")
+    assert readout.text_content() != last
+    # the player of the original seeks to a cut when its marker is clicked
+    player = page.locator("video#player")
+    expect(player).to_be_visible()
+    page.wait_for_function("() => document.getElementById('player').readyState >= 1")
+    cut = page.locator("button.marker-cut").nth(1)
+    at = float(cut.get_attribute("data-seek") or "nan")
+    assert at > 0.5
+    cut.click()
+    wait_for(lambda: abs(player.evaluate("v => v.currentTime") - at) < 0.1, 10, what="the player to seek")
+    # … and to a chart's cut line when it is clicked
+    line = page.locator("svg.chart line.cut").first
+    line_at = float(line.get_attribute("data-t") or "nan")
+    line.dispatch_event("click")
+    wait_for(lambda: abs(player.evaluate("v => v.currentTime") - line_at) < 0.1, 10, what="a chart to seek")
+    tick = page.locator("svg.chart text.tick").first
+    desktop = tick.bounding_box()
     shot(page, "job", tmp_path)
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 400  # no sideways scrolling on a phone
+    phone = tick.bounding_box()
+    assert desktop and phone
+    # chart labels keep their size and shape at phone width (not squashed with the plot)
+    assert abs(phone["height"] - desktop["height"]) < 1 and abs(phone["width"] - desktop["width"]) < 1
+    assert phone["height"] >= 10
+    strip = page.locator("ol.strip")
+    assert strip.evaluate("s => s.scrollWidth <= s.clientWidth + 1")  # scenes wrap, no hidden sideways scroll
     shot(page, "job-phone", tmp_path)
     page.close()
 
@@ -184,17 +240,30 @@ def test_cancel_a_slow_job_from_its_page(browser: Browser, server: Server, clips
 def test_admin_sees_a_worker_and_retries_a_failure(
     browser: Browser, server: Server, clips: list[Path], tmp_path: Path
 ) -> None:
-    job_id = api_upload(server, "dave", clips[0], analyzer=EXPLODE)
+    broken = api_upload(server, "dave", clips[0], analyzer=EXPLODE)  # a bug: another try cannot pass
+    job_id = api_upload(server, "dave", clips[0], analyzer=FLAKY)  # a transient failure
+    poll_job(server.url, api(server, "dave"), broken, {"failed"})
     first = poll_job(server.url, api(server, "dave"), job_id, {"failed"})
     page = signed_in(browser, server, "root")
     page.get_by_role("link", name="Admin").click()
     expect(page.get_by_role("heading", name="Workers")).to_be_visible()
     expect(page.locator("tr.worker")).to_have_count(1)
     expect(page.locator("tr.worker")).to_contain_text("ago")
+    expect(page.locator("#day ~ figure svg.chart")).to_have_count(2)  # finished per hour, failure rate
+    no_retry = page.locator(f'li.failed-job[data-job="{broken}"]')
+    expect(no_retry.get_by_role("button", name="Retry")).to_have_count(0)
+    expect(no_retry.locator(".not-retryable")).to_be_visible()
     failed = page.locator(f'li.failed-job[data-job="{job_id}"]')
     expect(failed).to_contain_text(clips[0].name)
+    # live: a job that finishes while the page is open appears without a reload
+    page.evaluate("window.__notReloaded = true")
+    before = page.locator("#updated").text_content()
+    late = api_upload(server, "dave", clips[0], analyzer=EXPLODE)
+    expect(page.locator(f'li.failed-job[data-job="{late}"]')).to_be_visible(timeout=30_000)
+    assert page.evaluate("window.__notReloaded") is True
+    assert page.locator("#updated").text_content() != before
     shot(page, "admin", tmp_path)
-    failed.get_by_role("button").click()
+    failed.get_by_role("button", name=f"Retry {clips[0].name}").click()
     expect(page.get_by_role("heading", name="Workers")).to_be_visible()
 
     def failed_again() -> dict[str, Any] | None:
@@ -240,4 +309,75 @@ def test_pause_and_resume_an_upload(browser: Browser, server: Server, clips: lis
     item.get_by_role("button", name="Resume").click()
     expect(bar).to_have_js_property("value", 100)
     expect(item).to_contain_text("Uploaded")
+    page.close()
+
+
+def test_a_refused_upload_shows_as_refused(browser: Browser, server: Server, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.mp4"  # named like a video, but text: the server answers 415
+    notes.write_bytes(b"these are meeting notes, not a video\n" * 2000)
+    page = signed_in(browser, server, "fran")
+    page.set_input_files("#files", [str(notes)])
+    item = page.locator("#uploads li")
+    expect(item).to_have_attribute("data-state", "refused")
+    expect(item).to_have_class("upload refused")
+    expect(item.locator(".upload-state")).to_contain_text("Refused:")
+    expect(item.locator(".upload-state")).to_contain_text("video")  # the server's reason, in its words
+    expect(item.get_by_role("button", name="Resume")).to_have_count(0)  # another try cannot pass
+    expect(item.locator("progress")).to_have_count(0)  # no full bar that looks like success
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('tus::')).length") == 0
+    page.close()
+
+
+def test_an_upload_resumes_after_a_reload_from_its_offset(
+    browser: Browser, server: Server, clips: list[Path]
+) -> None:
+    clip = clips[1]
+    total = clip.stat().st_size
+    page = signed_in(browser, server, "gail")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 40_000},
+    )
+    dialogs: list[str] = []
+
+    def leave(dialog: Any) -> None:
+        dialogs.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", leave)
+    page.set_input_files("#files", [str(clip)])
+    page.wait_for_function(
+        "() => { const b = document.querySelector('#uploads progress'); return b && b.value >= 20; }"
+    )
+    page.reload()
+    assert dialogs == ["beforeunload"]  # leaving mid-upload asks first
+    expect(page.get_by_role("heading", name="Upload videos")).to_be_visible()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    sent: list[tuple[str, dict[str, str]]] = []
+    heads: list[int] = []
+    page.on("request", lambda r: sent.append((r.method, r.headers)) if "/console/uploads" in r.url else None)
+    page.on(
+        "response",
+        lambda r: (
+            heads.append(int(r.headers["upload-offset"]))
+            if r.request.method == "HEAD" and "/console/uploads" in r.url
+            else None
+        ),
+    )
+    page.set_input_files("#files", [str(clip)])  # the same file, picked again
+    item = page.locator("#uploads li")
+    expect(item).to_have_attribute("data-state", "done")
+    assert [m for m, _ in sent if m == "POST"] == []  # no new upload was made
+    assert len(heads) == 1 and 0 < heads[0] < total  # the server had part of it
+    patches = [h for m, h in sent if m == "PATCH"]
+    assert int(patches[0]["upload-offset"]) == heads[0]  # and the rest was sent from there
+    # the fingerprint is dropped once the upload is done
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('tus::')).length") == 0
     page.close()

@@ -68,3 +68,24 @@ def test_findings_are_the_results_own_words() -> None:
     ]
     assert old[-1].text == "Normal loudness: -14.2 LUFS, peak -1.0 dBFS."
     assert findings({"quality": quality}) == []  # not a video result, and no findings of its own
+
+
+def test_chart_text_is_outside_the_stretched_plot() -> None:
+    """Only the plot is stretched to the page's width; labels are in pixels, so they keep their shape."""
+    svg = str(
+        chart(
+            Series("Motion", "0–255", [1.0, 2.0, 3.0, None], 0.0, 4.0, "motion"),
+            start=0.0,
+            step=0.5,
+            cuts=[1.0],
+            spans=[],
+        )
+    )
+    outer, _, rest = svg.partition('<svg class="plot"')
+    plot, _, after = rest.partition("</svg>")
+    assert "preserveAspectRatio" not in outer and "viewBox" not in outer
+    assert 'preserveAspectRatio="none"' in plot and "<text" not in plot
+    ticks = re.findall(r'<text class="tick" x="([0-9.]+%?)"', after)
+    assert ticks[:2] == ["0.00%", "12.50%"]  # time ticks placed in percent of the width
+    assert 'data-values="[1.0,2.0,3.0,null]"' in svg and 'data-start="0" data-step="0.5" data-end="2"' in svg
+    assert 'class="cut" data-t="1.000"' in plot  # a cut knows its time, for seeking

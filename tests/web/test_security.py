@@ -88,10 +88,13 @@ def test_another_users_job_is_not_found(client: TestClient, clip: Path) -> None:
     assert client.get(f"/console/jobs/{job_id}").status_code == 200
     assert client.get(f"/console/jobs/{job_id}/artifacts/poster.jpg").status_code == 200
     assert client.get(f"/console/jobs/{job_id}/result.json").json()["analyzer"]["name"] == "video"
+    original = client.get(f"/console/jobs/{job_id}/source", headers={"Range": "bytes=0-99"})
+    assert original.status_code == 206 and len(original.content) == 100
+    assert original.headers["content-type"] == "video/mp4"
 
     _, csrf = sign_in(client, "mallory")
     paths = [f"/console/jobs/{job_id}", f"/console/jobs/{job_id}/artifacts/poster.jpg"]
-    paths.append(f"/console/jobs/{job_id}/result.json")
+    paths += [f"/console/jobs/{job_id}/result.json", f"/console/jobs/{job_id}/source"]
     for path in paths:
         r = client.get(path)
         assert r.status_code == 404, path
