@@ -15,9 +15,9 @@ import {
   createUploadStore,
   memoryStorage,
 } from "../../dist/esm/index.js";
-import { makeClip, startReelq } from "../reelq-server.mjs";
+import { SHARED_ENV, makeClip, sharedReelq } from "../reelq-server.mjs";
 
-const MAX_UPLOAD = 1024 * 1024;
+const MAX_UPLOAD = Number(SHARED_ENV.REELQ_MAX_UPLOAD_BYTES);
 let server;
 let clip;
 let clipBlob;
@@ -70,10 +70,7 @@ async function cuttingProxy(port) {
 }
 
 before(async () => {
-  server = await startReelq({
-    REELQ_MAX_UPLOAD_BYTES: String(MAX_UPLOAD),
-    REELQ_ANALYZERS: "reelq.testing.analyzers:slow",
-  });
+  server = await sharedReelq("api");
   clip = makeClip(join(tmp, "swing.mp4"), 2.0);
   clipBlob = await openAsBlob(clip, { type: "video/mp4" });
 });

@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createReelqClient } from "../../dist/esm/index.js";
-import { makeClip, startReelq } from "../reelq-server.mjs";
+import { makeClip, sharedReelq } from "../reelq-server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const clientDir = resolve(here, "../..");
@@ -29,7 +29,7 @@ function block(heading, lang) {
 
 let server;
 before(async () => {
-  server = await startReelq({ REELQ_WORKER_CONCURRENCY: "1", REELQ_ANALYZERS: "reelq.testing.analyzers:slow", REELQ_TEST_ANALYZER_SECONDS: "30" });
+  server = await sharedReelq("app");
 });
 after(async () => {
   await server?.stop();
