@@ -374,6 +374,57 @@ export interface paths {
         patch: operations["tus_patch_api_uploads__upload_id__patch"];
         trace?: never;
     };
+    "/api/uploads/direct": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an upload straight to the bucket: presigned part URLs for the declared size */
+        post: operations["start_api_uploads_direct_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/uploads/direct/{upload_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The upload's parts: fresh URLs for those the bucket does not have yet (to resume) */
+        get: operations["describe_api_uploads_direct__upload_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/uploads/direct/{upload_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Every part is in the bucket: check size, checksum and container, and make the job */
+        post: operations["complete_api_uploads_direct__upload_id__complete_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks": {
         parameters: {
             query?: never;
@@ -434,7 +485,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Database, queue and a recent worker heartbeat answer */
+        /** Database, queue, storage and a recent worker heartbeat answer */
         get: operations["readyz_readyz_get"];
         put?: never;
         post?: never;

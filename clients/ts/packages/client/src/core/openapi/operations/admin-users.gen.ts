@@ -131,6 +131,24 @@ export interface AdminUsersOperations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No byte of the body arrived for REELQ_UPLOAD_IDLE_SECONDS (body_timeout) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over this route's limit (body_too_large, upload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests (rate_limited …); retry after Retry-After */
             429: {
                 headers: {
@@ -356,6 +374,24 @@ export interface AdminUsersOperations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No byte of the body arrived for REELQ_UPLOAD_IDLE_SECONDS (body_timeout) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over this route's limit (body_too_large, upload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests (rate_limited …); retry after Retry-After */
             429: {
                 headers: {
@@ -503,6 +539,24 @@ export interface AdminUsersOperations {
             };
             /** @description Not an admin token, or no such user, token or job */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No byte of the body arrived for REELQ_UPLOAD_IDLE_SECONDS (body_timeout) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over this route's limit (body_too_large, upload_too_large) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -193,6 +193,24 @@ export interface AdminOperations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No byte of the body arrived for REELQ_UPLOAD_IDLE_SECONDS (body_timeout) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over this route's limit (body_too_large, upload_too_large) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests (rate_limited …); retry after Retry-After */
             429: {
                 headers: {

@@ -175,6 +175,14 @@ export interface JobsOperations {
                     "*/*": string;
                 };
             };
+            /** @description Object storage with artifacts=redirect: a presigned GET of the file in the bucket */
+            307: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description The request is not valid (parameters or body) */
             400: {
                 headers: {
@@ -286,8 +294,26 @@ export interface JobsOperations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No byte of the body arrived for REELQ_UPLOAD_IDLE_SECONDS (body_timeout) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The job has already ended (job_finished) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over this route's limit (body_too_large, upload_too_large) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -447,8 +473,26 @@ export interface JobsOperations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No byte of the body arrived for REELQ_UPLOAD_IDLE_SECONDS (body_timeout) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Only a failed or cancelled job can run again */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over this route's limit (body_too_large, upload_too_large) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

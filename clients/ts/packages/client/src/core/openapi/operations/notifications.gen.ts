@@ -123,8 +123,26 @@ export interface NotificationsOperations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No byte of the body arrived for REELQ_UPLOAD_IDLE_SECONDS (body_timeout) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The push token is registered to another account (push_token_in_use) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over this route's limit (body_too_large, upload_too_large) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -406,6 +424,24 @@ export interface NotificationsOperations {
             };
             /** @description No such job for this user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No byte of the body arrived for REELQ_UPLOAD_IDLE_SECONDS (body_timeout) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over this route's limit (body_too_large, upload_too_large) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -70,6 +70,15 @@ export interface UploadsTusOperations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No byte of the body arrived for REELQ_UPLOAD_IDLE_SECONDS (body_timeout) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Upload-Offset does not match, or the upload is finished */
             409: {
                 headers: {
