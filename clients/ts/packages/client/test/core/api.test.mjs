@@ -1,7 +1,7 @@
 // @reelq/client against a real `reelq serve` (started here): uploads, resume after a cut connection and
 // after a "kill" (a new client over the same store), typed errors, jobs.
 import assert from "node:assert/strict";
-import { openAsBlob, readFileSync, writeFileSync, existsSync, mkdtempSync } from "node:fs";
+import { openAsBlob, readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,6 +76,7 @@ before(async () => {
 });
 after(async () => {
   await server?.stop();
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 const client = (o = {}) => createReelqClient({ baseUrl: server.url, token: server.token, store: memoryStorage(), ...o });
