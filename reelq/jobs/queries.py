@@ -79,7 +79,8 @@ def finished_since(conn: Connection, since: float, statuses: Iterable[JobStatus]
 
 
 def failed_since(conn: Connection, since: float, limit: int) -> list[Row[Any]]:
-    """The newest failures: id, user_id, file_name, error_code, error_message, error_retryable, finished_at."""
+    """The newest failures: id, user_id, file_name, error_code, error_message, error_retryable and
+    finished_at."""
     return list(
         conn.execute(
             select(

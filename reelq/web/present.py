@@ -134,14 +134,15 @@ def view(job: Job, storage_kind: str = "local") -> JobView:
         (
             s.get("thumbnail"),
             f"Scene {i + 1}: {float(s.get('start') or 0):.1f}–{float(s.get('end') or 0):.1f} s",
+            float(s.get("start") or 0),
         )
         for i, s in enumerate(scenes)
-    ] or [(t, f"Scene {i + 1}") for i, t in enumerate(thumbs.get("scenes") or [])]
-    for thumb, label in labelled:
+    ] or [(t, f"Scene {i + 1}", 0.0) for i, t in enumerate(thumbs.get("scenes") or [])]
+    for thumb, label, start in labelled:
         pic = _picture(job.id, thumb, label)
         if pic is not None:
             out.scenes.append(pic)
-            out.scene_starts.append(float(scene.get("start") or 0))
+            out.scene_starts.append(start)
     out.markers = _markers(r)
     out.charts = _charts(r)
     out.findings = findings(r)

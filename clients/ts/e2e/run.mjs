@@ -172,6 +172,36 @@ try {
   step("Results screen shows the poster");
   await page.screenshot({ path: join(images, "expo-results.png"), fullPage: true });
 
+  // The analyzer's summary and findings: the same words on the app's Results screen, in `reelq results`
+  // (the Python CLI from the venv) and on the console's job page.
+  await page.getByTestId("findings").waitFor();
+  const shown = await page.$$eval('[data-testid="findings"] [data-testid^="finding-"]', (els) =>
+    els.map((e) => [e.getAttribute("data-testid").slice("finding-".length), e.textContent]),
+  );
+  const summaryShown = await page.getByTestId("results-summary").textContent();
+  const answer = await (await fetch(`${server.url}/api/results/job/${jobId}`, { headers: { Authorization: `Bearer ${server.token}` } })).json();
+  assert.deepEqual(shown, answer.result.findings.map((f) => [f.level, f.text]), "Results shows the analyzer's findings as given");
+  assert.equal(summaryShown, answer.result.summary);
+  assert.ok(shown.length >= 3, `a real video analysis has findings (${JSON.stringify(shown)})`);
+  const cliEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("REELQ_")));
+  const cliOut = execFileSync(join(repoRoot, ".venv/bin/reelq"), ["results", jobId], {
+    env: { ...cliEnv, REELQ_URL: server.url, REELQ_TOKEN: server.token },
+    encoding: "utf8",
+  }).split("\n");
+  assert.ok(cliOut.includes(`  summary    ${summaryShown}`), `reelq results prints the same summary:\n${cliOut.join("\n")}`);
+  const printed = cliOut.filter((l) => ["ok", "info", "warn"].includes(l.slice(2, 12).trim())).map((l) => [l.slice(2, 12).trim(), l.slice(13)]);
+  assert.deepEqual(printed, shown, "reelq results prints the same findings");
+  const signIn = await fetch(`${server.url}/console/sign-in`, { method: "POST", body: new URLSearchParams({ token: server.token }), redirect: "manual" });
+  assert.equal(signIn.status, 303, "console sign-in");
+  const cookie = signIn.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const consolePage = await (await fetch(`${server.url}/console/jobs/${jobId}`, { headers: { cookie } })).text();
+  const unescape = (t) => t.replace(/&(lt|gt|quot|#x27|#39|amp);/g, (_, e) => ({ lt: "<", gt: ">", quot: '"', "#x27": "'", "#39": "'", amp: "&" })[e]);
+  const onConsole = [...consolePage.matchAll(/<li class="finding-(ok|info|warn)" data-code="[^"]+">([^<]*)<\/li>/g)].map((m) => [m[1], unescape(m[2])]);
+  assert.deepEqual(onConsole, shown, "the console's job page shows the same findings");
+  const consoleSummary = /<p class="summary">([^<]*)<\/p>/.exec(consolePage);
+  assert.equal(consoleSummary && unescape(consoleSummary[1]), summaryShown, "the console shows the same summary");
+  step(`Results, reelq results and the console show the same summary and ${shown.length} findings`);
+
   // A notification tap opens reelq://results/<id>; on the web the same route is a URL: open it directly.
   const direct = await context.newPage();
   await direct.goto(`${appUrl}/results/${jobId}`);

@@ -6,7 +6,9 @@
 //  - every package a shipped file imports is declared (dependencies or peerDependencies), and Node's own
 //    modules appear only in the Node entry points;
 //  - the optional native peers (push, pickers, NetInfo) are reachable only from their own entry points, so
-//    an app that does not import them need not install them (Metro resolves every static import at build).
+//    an app that does not import them need not install them (Metro resolves every static import at build);
+//    NetInfo may also be reached from `expo`, but only through a `require()` inside `try` (Expo's Metro
+//    config allows such optional dependencies: an app without NetInfo still bundles).
 // Usage: node scripts/check-pack.mjs  (after the build); exports packClient() for scripts/native-bundles.mjs.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -25,7 +27,12 @@ export const OPTIONAL_FEATURES = {
   "expo-device": ["expo/notifications"],
   "expo-image-picker": ["expo/picker"],
   "expo-document-picker": ["expo/picker"],
-  "@react-native-community/netinfo": ["expo/netinfo"],
+  "@react-native-community/netinfo": [],
+};
+
+/** Entries that may load an optional peer lazily: `require()` inside `try`, never a static import. */
+export const OPTIONAL_LAZY = {
+  "@react-native-community/netinfo": ["expo"],
 };
 
 /** `npm pack` into a temp dir: { tarball, files } (files relative to the package root). */
@@ -62,7 +69,7 @@ export function checkPack({ files }, pkg = JSON.parse(readFileSync(join(clientDi
   for (const file of files) {
     if (!/\.(c|m)?js$/.test(file)) continue;
     const text = readFileSync(join(clientDir, file), "utf8");
-    const node = { relative: [], external: [] };
+    const node = { relative: [], external: [], lazy: [] };
     for (const m of text.matchAll(IMPORT_RE)) {
       const spec = m[1];
       if (spec.startsWith(".")) {
@@ -70,7 +77,9 @@ export function checkPack({ files }, pkg = JSON.parse(readFileSync(join(clientDi
         if (!files.has(target)) problems.push(`${file}: imports ${spec}, which is not a shipped file (${target})`);
         node.relative.push(target);
       } else {
-        node.external.push(spec);
+        const tryAt = text.lastIndexOf("try {", m.index);
+        const inTry = m[0].includes("require") && tryAt >= 0 && m.index - tryAt < 400 && !text.slice(tryAt, m.index).includes("catch");
+        (inTry ? node.lazy : node.external).push(spec);
         if (builtins.has(spec) || builtins.has(bare(spec))) {
           if (!/(^|\/)node\//.test(file)) problems.push(`${file}: imports Node's ${spec} outside the Node entry points`);
         } else if (!declared.has(bare(spec))) problems.push(`${file}: imports ${spec}, which package.json does not declare`);
@@ -94,10 +103,14 @@ export function checkPack({ files }, pkg = JSON.parse(readFileSync(join(clientDi
     for (const [cond, target] of targets(value)) {
       if (!/\.(c|m)?js$/.test(target)) continue;
       const name = subpath.replace(/^\.\/?/, "");
-      for (const f of reach(posix.normalize(target)))
+      for (const f of reach(posix.normalize(target))) {
         for (const ext of graph.get(f).external)
           if (OPTIONAL_FEATURES[bare(ext)] && !OPTIONAL_FEATURES[bare(ext)].includes(name))
             problems.push(`${subpath} [${cond}] reaches ${f}, which imports the optional ${ext}: an app without that feature would fail to bundle`);
+        for (const ext of graph.get(f).lazy)
+          if (OPTIONAL_FEATURES[bare(ext)] && !OPTIONAL_FEATURES[bare(ext)].includes(name) && !(OPTIONAL_LAZY[bare(ext)] ?? []).includes(name))
+            problems.push(`${subpath} [${cond}] reaches ${f}, which loads the optional ${ext}: only its own entry may`);
+      }
     }
   }
   for (const dep of Object.keys(OPTIONAL_FEATURES))

@@ -12,7 +12,7 @@ const example = join(root, "examples/expo-app");
 const parts = [
   ["build", "node", ["scripts/build.mjs"], client],
   ["package (npm pack contents)", "node", ["scripts/check-pack.mjs"], root],
-  ["core (node:test, real reelq serve)", "node", ["--test", "--test-concurrency=1", "test/core/"], client],
+  ["core (node:test, real reelq serve)", "node", ["scripts/core-tests.mjs"], client],
   ["react-native adapters and hooks (jest-expo)", "npx", ["jest", "--ci", "-c", "jest.config.cjs"], client],
   ["react-native example app flow (jest-expo, expo-router)", "npx", ["jest", "--ci", "-c", "jest.config.cjs"], example],
   ["typecheck client", "npx", ["tsc", "-p", "tsconfig.json", "--noEmit"], client],

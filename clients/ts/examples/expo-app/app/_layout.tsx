@@ -1,11 +1,11 @@
 // Root: the client, push registration (at launch, again when Expo rotates the token), notification taps →
-// Results (also the tap that launched a killed app), and NetInfo so uploads pause offline.
+// Results (also the tap that launched a killed app). Uploads pause offline through the client's network
+// (createExpoReelqClient reads NetInfo).
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 import { Platform, Text, View } from "react-native";
 import { Stack, useRouter } from "expo-router";
 import { ReelqProvider, useNotificationJob } from "@reelq/client/react";
 import { appStateActivity } from "@reelq/client/expo";
-import { netInfoConnectivity } from "@reelq/client/expo/netinfo";
 import { clearSettings, loadSettings, makeClient, saveSettings, type Settings } from "../src/reelq";
 import { push } from "../src/push";
 import { useOpenResults } from "../src/navigation";
@@ -66,7 +66,7 @@ export default function RootLayout() {
   }
   return (
     <Ctx.Provider value={{ settings, setSettings, signOut, pushToken, pushError }}>
-      <ReelqProvider client={client} activity={appStateActivity} notifications={push.onTap} connectivity={netInfoConnectivity}>
+      <ReelqProvider client={client} activity={appStateActivity} notifications={push.onTap}>
         <NotificationRouter />
         <Stack>
           <Stack.Screen name="index" options={{ title: "Upload" }} />

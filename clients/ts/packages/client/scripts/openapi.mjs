@@ -92,6 +92,39 @@ function withImports(body, dir) {
 }
 
 /**
+ * ``components`` too long for one file: its ``schemas`` in two halves (cut between two schemas), each an
+ * interface of its own in openapi/components/, and ``components.schemas`` their intersection.
+ */
+function splitSchemas(components) {
+  const lines = components.split("\n");
+  const start = lines.indexOf("    schemas: {");
+  const end = lines.indexOf("    };", start);
+  if (start < 0 || end < 0) throw new Error("components would be too long and has no schemas to split");
+  const inner = lines.slice(start + 1, end);
+  // where a schema ends and the next begins (brace depth back at the schema level; comments skipped)
+  let depth = 0;
+  let cut = -1;
+  inner.forEach((line, i) => {
+    const t = line.trim();
+    if (!/^(\/\*\*|\*)/.test(t)) depth += (t.match(/\{/g) ?? []).length - (t.match(/\}/g) ?? []).length;
+    const next = inner[i + 1];
+    if (depth === 0 && next !== undefined && /^ {8}\S/.test(next) && /;$/.test(t) && (cut < 0 || Math.abs(i - inner.length / 2) < Math.abs(cut - inner.length / 2))) cut = i;
+  });
+  if (cut < 0) throw new Error("no place to split components.schemas");
+  const parts = [inner.slice(0, cut + 1), inner.slice(cut + 1)];
+  const out = new Map();
+  parts.forEach((part, i) => {
+    out.set(`openapi/components/schemas-${i + 1}.gen.ts`, withImports(`export interface Schemas${i + 1} {\n${part.join("\n")}\n}\n`, "../"));
+  });
+  const rest = [...lines.slice(0, start), "    schemas: Schemas1 & Schemas2;", ...lines.slice(end + 1)].join("\n");
+  out.set(
+    "openapi/components.gen.ts",
+    HEADER + 'import type { Schemas1 } from "./components/schemas-1.gen.js";\nimport type { Schemas2 } from "./components/schemas-2.gen.js";\n' + withImports(rest, "./").slice(HEADER.length),
+  );
+  return out;
+}
+
+/**
  * The TypeScript of the server's OpenAPI document, as files (path relative to src/core -> text): the
  * paths, the shared schemas (components), and the operations split by the part of the API they belong to,
  * joined again in ``operations``. ``openapi.gen.ts`` re-exports them all.
@@ -112,7 +145,9 @@ export async function generatedTypes(doc = openapiDocument()) {
   }
   const files = new Map();
   files.set("openapi/paths.gen.ts", withImports(decls.get("paths") + decls.get("webhooks"), "./"));
-  files.set("openapi/components.gen.ts", withImports(decls.get("components") + decls.get("$defs"), "./"));
+  const components = decls.get("components") + decls.get("$defs");
+  if (withImports(components, "./").split("\n").length - 1 <= MAX_LINES) files.set("openapi/components.gen.ts", withImports(components, "./"));
+  else for (const [name, text] of splitSchemas(components)) files.set(name, text);
   const names = [...groups.keys()].sort();
   for (const name of names) {
     const body = `export interface ${pascal(name)}Operations {\n${groups.get(name).join("\n")}\n}\n`;

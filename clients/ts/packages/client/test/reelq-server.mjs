@@ -1,4 +1,5 @@
 // Starts a real `reelq serve` for the tests (temp data dir, free port, its own user) and makes clips.
+// `sharedReelq()` is the server the test files that never stop it share in one run (scripts/core-tests.mjs).
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -108,5 +109,39 @@ export async function startReelq(extraEnv = {}) {
       signalGroup("SIGKILL"); // workers that outlived the server
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The server settings of the shared `reelq serve` (scripts/core-tests.mjs): a 1 MiB upload limit (the
+ * over-limit test) and the slow test analyzer (3 s, reporting progress) beside the default `video`.
+ */
+export const SHARED_ENV = { REELQ_MAX_UPLOAD_BYTES: String(1024 * 1024), REELQ_ANALYZERS: "reelq.testing.analyzers:slow" };
+
+/**
+ * The `reelq serve` of this run that test files share when scripts/core-tests.mjs started one
+ * (REELQ_TS_SHARED_SERVER), else a server of the file's own with SHARED_ENV. Each file gets users of its
+ * own (`name-alice` …), so no file sees another's jobs, uploads or devices; `stop()` leaves a shared server
+ * running, and files that kill or restart the server start their own with `startReelq`.
+ */
+export async function sharedReelq(name) {
+  const shared = process.env.REELQ_TS_SHARED_SERVER;
+  if (!shared) return startReelq(SHARED_ENV);
+  const s = JSON.parse(shared);
+  for (const [k, v] of Object.entries(SHARED_ENV)) if (s.env[k] !== v) throw new Error(`the shared server has ${k}=${s.env[k]}, not ${v}`);
+  const users = {};
+  const createUser = (user) => {
+    const out = execFileSync(bin("reelq"), ["users", "create", `${name}-${user}`], { env: s.env, encoding: "utf8", cwd: s.dataDir, stdio: ["ignore", "pipe", "pipe"] });
+    return (users[user] = out.trim().split(/\s+/)[0]);
+  };
+  return {
+    url: s.url,
+    port: s.port,
+    token: createUser("alice"),
+    dataDir: s.dataDir,
+    env: s.env,
+    createUser,
+    log: () => readFileSync(join(s.dataDir, "serve.log"), "utf8"),
+    async stop() {},
   };
 }

@@ -1,4 +1,5 @@
-// Results: poster, scene thumbnails and key figures of the default `video` analysis; errors in words.
+// Results: the analyzer's summary and findings as it wrote them (the same words as the console and
+// `reelq results`), poster, scene thumbnails and key figures of the default `video` analysis.
 import { useState } from "react";
 import { ScrollView, Text, View } from "react-native";
 import { useLocalSearchParams, useRouter } from "expo-router";
@@ -6,13 +7,16 @@ import { useJob, useReelq } from "@reelq/client/react";
 import { isTerminal, type Thumbnail } from "@reelq/client";
 import { ArtifactImage, Button, ProgressBar, StatusText, describeError, styles } from "../../src/ui";
 
+type Finding = { code: string; level: "ok" | "info" | "warn"; text: string };
 type VideoResult = {
+  summary?: string;
+  findings?: Finding[];
   metadata?: { duration?: number; video?: { codec?: string; display_width?: number; display_height?: number; frame_rate?: number } };
-  integrity?: { status?: string };
-  quality?: { sharpness?: { median?: number; blurry?: boolean }; loudness?: { integrated_lufs?: number } };
   scenes?: { index: number; start: number; end: number; thumbnail?: Thumbnail }[];
   thumbnails?: { poster?: Thumbnail };
 };
+
+const LEVEL_COLOUR: Record<string, string> = { ok: "#067647", info: "#344054", warn: "#b54708" };
 
 function Figure({ label, value }: { label: string; value: string | number | undefined | null }) {
   if (value === undefined || value === null || value === "") return null;
@@ -46,6 +50,11 @@ export default function ResultsScreen() {
     <ScrollView contentContainerStyle={styles.screen} testID="results">
       <View style={styles.card}>
         <Text style={styles.h1}>{job.file.name}</Text>
+        {typeof r.summary === "string" && (
+          <Text style={styles.text} testID="results-summary">
+            {r.summary}
+          </Text>
+        )}
         <View style={styles.row}>
           <StatusText status={job.status} />
           <Text style={styles.label} testID="results-job-id">
@@ -80,15 +89,22 @@ export default function ResultsScreen() {
           <ArtifactImage testID="poster" path={poster.url} style={{ width: "100%", aspectRatio: (poster.width ?? 16) / (poster.height ?? 9), borderRadius: 8 }} />
         </View>
       )}
+      {Array.isArray(r.findings) && r.findings.length > 0 && (
+        <View style={styles.card} testID="findings">
+          {r.findings.map((f, i) => (
+            // the analyzer's sentence as it is; the level only colours it
+            <Text key={`${i}-${f.code}`} testID={`finding-${f.level}`} style={[styles.text, { color: LEVEL_COLOUR[f.level] ?? "#333" }]}>
+              {f.text}
+            </Text>
+          ))}
+        </View>
+      )}
       {job.status === "completed" && (
         <View style={[styles.card, styles.row, { gap: 16 }]} testID="figures">
           <Figure label="Duration" value={r.metadata?.duration != null ? `${r.metadata.duration.toFixed(1)} s` : null} />
           <Figure label="Resolution" value={v?.display_width ? `${v.display_width}×${v.display_height}` : null} />
           <Figure label="Frame rate" value={v?.frame_rate ? `${v.frame_rate} fps` : null} />
           <Figure label="Codec" value={v?.codec} />
-          <Figure label="Integrity" value={r.integrity?.status} />
-          <Figure label="Sharpness" value={r.quality?.sharpness?.median != null ? `${r.quality.sharpness.median}${r.quality.sharpness.blurry ? " (blurry)" : ""}` : null} />
-          <Figure label="Loudness" value={r.quality?.loudness?.integrated_lufs != null ? `${r.quality.loudness.integrated_lufs} LUFS` : null} />
           <Figure label="Scenes" value={r.scenes?.length} />
         </View>
       )}

@@ -1,8 +1,8 @@
 /**
  * Whether the platform says it is online. Uploads pause when it says offline and go on when it says
  * online; waits and retries hold while it is offline. Browsers: `navigator.onLine` and the `online` /
- * `offline` events. React Native: drive a `settableNetwork()` from NetInfo, or pass NetInfo to
- * `netInfoNetwork`. The signal is a hint: a request that fails while "online" is still retried.
+ * `offline` events. React Native: `createExpoReelqClient` passes NetInfo
+ * (`netInfoNetwork`) when @react-native-community/netinfo is installed; else drive a `settableNetwork()`. The signal is a hint: a request that fails while "online" is still retried.
  */
 
 import { AbortError } from "./errors.js";
@@ -55,13 +55,19 @@ export interface NetInfoLike {
   addEventListener(listener: (state: { isConnected: boolean | null; isInternetReachable?: boolean | null }) => void): () => void;
 }
 
+/** Offline only when NetInfo is sure: `isConnected === false` or `isInternetReachable === false`. */
+export function netInfoOnline(state: { isConnected: boolean | null; isInternetReachable?: boolean | null } | null | undefined): boolean {
+  if (!state) return true;
+  return state.isConnected !== false && state.isInternetReachable !== false;
+}
+
 /**
  * A NetworkSource from NetInfo (passed in, so the package does not depend on it). Offline only when NetInfo
  * says so for sure (`isConnected === false` or `isInternetReachable === false`); unknown counts as online.
  */
 export function netInfoNetwork(netinfo: NetInfoLike): NetworkSource & { dispose(): void } {
   const state = settableNetwork(true);
-  const dispose = netinfo.addEventListener((s) => state.set(s.isConnected !== false && s.isInternetReachable !== false));
+  const dispose = netinfo.addEventListener((s) => state.set(netInfoOnline(s)));
   return { isOnline: state.isOnline, subscribe: state.subscribe, dispose };
 }
 

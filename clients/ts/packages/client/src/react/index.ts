@@ -11,33 +11,6 @@ import type { PendingUpload } from "../core/store.js";
 import type { StartOptions, UploadHandle, UploadProgress, UploadState } from "../core/uploads.js";
 import type { Job } from "../core/types.js";
 
-/** Where "is the device online" comes from: NetInfo on React Native (`@reelq/client/expo/netinfo`), … */
-export interface ConnectivitySource {
-  isOnline(): boolean;
-  /** Calls `listener` with the new state on every change; returns the unsubscribe function. */
-  subscribe(listener: (online: boolean) => void): () => void;
-}
-
-/**
- * Pauses `handle` when the device goes offline and resumes it when it is online again (only an upload this
- * function paused; a pause by the user stays). Returns the unsubscribe function.
- */
-export function pauseWhileOffline(handle: Pick<UploadHandle, "state" | "pause" | "resume">, connectivity: ConnectivitySource): () => void {
-  let pausedHere = false;
-  const apply = (online: boolean): void => {
-    if (!online && handle.state === "uploading") {
-      handle.pause();
-      pausedHere = true;
-    } else if (online && pausedHere) {
-      pausedHere = false;
-      if (handle.state === "paused") handle.resume();
-    }
-  };
-  const unsubscribe = connectivity.subscribe(apply);
-  if (!connectivity.isOnline()) apply(false);
-  return unsubscribe;
-}
-
 export interface NotificationJobLike {
   jobId: string;
   url?: string;
@@ -48,7 +21,6 @@ interface ReelqContextValue {
   client: ReelqClient;
   activity: ActivitySource;
   notifications?: NotificationSubscribe;
-  connectivity?: ConnectivitySource;
 }
 
 const Ctx = createContext<ReelqContextValue | null>(null);
@@ -57,15 +29,10 @@ export function ReelqProvider(props: {
   client: ReelqClient;
   activity?: ActivitySource;
   notifications?: NotificationSubscribe;
-  /** Uploads pause while offline and resume when online (`netInfoConnectivity` on React Native). */
-  connectivity?: ConnectivitySource;
   children?: ReactNode;
 }) {
-  const { client, activity, notifications, connectivity } = props;
-  const value = useMemo(
-    () => ({ client, activity: activity ?? documentActivity, notifications, connectivity }),
-    [client, activity, notifications, connectivity],
-  );
+  const { client, activity, notifications } = props;
+  const value = useMemo(() => ({ client, activity: activity ?? documentActivity, notifications }), [client, activity, notifications]);
   return createElement(Ctx.Provider, { value }, props.children);
 }
 
@@ -88,9 +55,13 @@ export interface UseUpload {
   error: unknown;
 }
 
-/** One upload at a time with its progress, state, job id and error as React state. */
+/**
+ * One upload at a time with its progress, state, job id and error as React state. The state follows the
+ * upload (`onStateChange`): paused while the client's `network` says offline, uploading again when online;
+ * after `resume()` of a failed upload (by the app or by the network coming back) its new `done` is followed.
+ */
 export function useUpload(): UseUpload {
-  const { client, connectivity } = useReelq();
+  const { client } = useReelq();
   const handle = useRef<UploadHandle | null>(null);
   const [current, setCurrent] = useState<UploadHandle | null>(null);
   const [state, setState] = useState<UploadState | "idle">("idle");
@@ -98,6 +69,7 @@ export function useUpload(): UseUpload {
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const mounted = useRef(true);
+  const followed = useRef<Promise<unknown> | null>(null);
   useEffect(() => {
     mounted.current = true;
     return () => {
@@ -105,62 +77,65 @@ export function useUpload(): UseUpload {
     };
   }, []);
 
+  const live = (h: UploadHandle): boolean => mounted.current && handle.current === h;
+  // `done` of this run of the upload (a new promise after resume() of a failed one)
+  const follow = useCallback((h: UploadHandle) => {
+    const done = h.done;
+    if (followed.current === done) return;
+    followed.current = done;
+    done.then(
+      ({ jobId: id }) => {
+        if (!live(h) || followed.current !== done) return;
+        setJobId(id);
+        setState("done");
+      },
+      (err: unknown) => {
+        if (!live(h) || followed.current !== done) return;
+        setError(h.state === "cancelled" ? null : err);
+        setState(h.state);
+      },
+    );
+  }, []);
+
   const start = useCallback(
     (file: unknown, o: Omit<StartOptions, "onProgress"> = {}) => {
       setError(null);
       setJobId(null);
       setProgress(null);
-      setState("uploading");
-      const h = client.uploads.start(file as Blob, {
+      const h: UploadHandle = client.uploads.start(file as Blob, {
         ...o,
         onProgress: (p) => {
-          if (!mounted.current) return;
-          setProgress(p);
-          if (handle.current === h) setState(h.state); // resumed by itself (back online)
+          if (live(h)) setProgress(p);
+        },
+        onStateChange: (s) => {
+          o.onStateChange?.(s);
+          if (!live(h)) return;
+          if (s === "uploading") {
+            setError(null);
+            follow(h);
+          }
+          if (s !== "done") setState(s); // "done" once the job id is known
         },
       });
       handle.current = h;
       setCurrent(h);
-      h.done.then(
-        ({ jobId: id }) => {
-          if (!mounted.current || handle.current !== h) return;
-          setJobId(id);
-          setState("done");
-        },
-        (err: unknown) => {
-          if (!mounted.current || handle.current !== h) return;
-          setError(h.state === "cancelled" ? null : err);
-          setState(h.state);
-        },
-      );
+      setState(h.state === "done" ? "uploading" : h.state);
+      follow(h);
       return h;
     },
-    [client],
+    [client, follow],
   );
-  const pause = useCallback(() => {
-    handle.current?.pause();
-    setState(handle.current?.state ?? "idle");
-  }, []);
+  const pause = useCallback(() => handle.current?.pause(), []);
   const resume = useCallback(() => {
-    handle.current?.resume();
-    setState(handle.current?.state ?? "idle");
-  }, []);
+    const h = handle.current;
+    if (!h) return;
+    h.resume();
+    follow(h);
+  }, [follow]);
   const cancel = useCallback(async () => {
     await handle.current?.cancel();
     setState(handle.current?.state ?? "idle");
   }, []);
-  // Offline → paused, online → resumed (the state follows at once).
-  useEffect(() => {
-    if (!current || !connectivity) return;
-    const h = current;
-    const unsubscribe = pauseWhileOffline(h, connectivity);
-    const follow = connectivity.subscribe(() => mounted.current && handle.current === h && setState(h.state));
-    if (!connectivity.isOnline()) setState(h.state);
-    return () => {
-      unsubscribe();
-      follow();
-    };
-  }, [current, connectivity]);
   return { start, handle: current, pause, resume, cancel, state, progress, jobId, error };
 }
 
@@ -210,7 +185,8 @@ export function useJob(id: string | null | undefined, o: UseJobOptions = {}): Us
 }
 
 export interface UsePendingUploads {
-  /** What the store remembered at launch (shown at once, before recovery has asked the server). */
+  /** What the store remembered at launch for this client's server and account (shown at once, before
+   *  recovery has asked the server); another server's or account's records are not listed. */
   stored: PendingUpload[];
   /** What `recoverPending()` settled: jobs (with their state), `needs-file` uploads, dropped ones. */
   items: RecoveredItem[];
@@ -242,7 +218,8 @@ export function usePendingUploads(o: { enabled?: boolean } = {}): UsePendingUplo
     const controller = new AbortController();
     setRecovering(true);
     setError(null);
-    client.store.list().then((s) => live && setStored(s), () => undefined);
+    // this server's and this account's records only, as recoverPending() settles them
+    client.uploads.pending().then((s) => live && setStored(s), () => undefined);
     client
       .recoverPending({
         signal: controller.signal,

@@ -1,7 +1,7 @@
 // @reelq/client against a real `reelq serve` (started here): uploads, resume after a cut connection and
 // after a "kill" (a new client over the same store), typed errors, jobs.
 import assert from "node:assert/strict";
-import { openAsBlob, readFileSync, writeFileSync, existsSync, mkdtempSync } from "node:fs";
+import { openAsBlob, readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,9 +15,9 @@ import {
   createUploadStore,
   memoryStorage,
 } from "../../dist/esm/index.js";
-import { makeClip, startReelq } from "../reelq-server.mjs";
+import { SHARED_ENV, makeClip, sharedReelq } from "../reelq-server.mjs";
 
-const MAX_UPLOAD = 1024 * 1024;
+const MAX_UPLOAD = Number(SHARED_ENV.REELQ_MAX_UPLOAD_BYTES);
 let server;
 let clip;
 let clipBlob;
@@ -70,15 +70,13 @@ async function cuttingProxy(port) {
 }
 
 before(async () => {
-  server = await startReelq({
-    REELQ_MAX_UPLOAD_BYTES: String(MAX_UPLOAD),
-    REELQ_ANALYZERS: "reelq.testing.analyzers:slow",
-  });
+  server = await sharedReelq("api");
   clip = makeClip(join(tmp, "swing.mp4"), 2.0);
   clipBlob = await openAsBlob(clip, { type: "video/mp4" });
 });
 after(async () => {
   await server?.stop();
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 const client = (o = {}) => createReelqClient({ baseUrl: server.url, token: server.token, store: memoryStorage(), ...o });

@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { createReelqClient } from "../../dist/esm/index.js";
-import { makeClip, startReelq } from "../reelq-server.mjs";
+import { makeClip, sharedReelq } from "../reelq-server.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const clientDir = resolve(here, "../..");
@@ -29,7 +29,7 @@ function block(heading, lang) {
 
 let server;
 before(async () => {
-  server = await startReelq({ REELQ_WORKER_CONCURRENCY: "1", REELQ_ANALYZERS: "reelq.testing.analyzers:slow", REELQ_TEST_ANALYZER_SECONDS: "30" });
+  server = await sharedReelq("app");
 });
 after(async () => {
   await server?.stop();
@@ -61,6 +61,31 @@ test("the install table names exactly the package's optional native peers", () =
     assert.ok(named.has(p), `README's install table names ${p}`);
   }
   for (const n of named) if (/^(@react-native|expo-)/.test(n)) assert.ok(peers.includes(n), `${n} in the README is a declared peer`);
+});
+
+test("the options and recovery outcomes the README describes are the typed ones, and the tests it names exist", () => {
+  const src = (f) => readFileSync(join(clientDir, "src", f), "utf8");
+  const section = readme.slice(readme.indexOf("- **Options that decide"), readme.indexOf("- **Expo** (`@reelq/client/expo`)"));
+  assert.ok(section.length > 200, "README has the options section");
+  // the outcomes, exactly the union in RecoveredItem
+  const union = /outcome: ((?:"[a-z-]+"(?: \| )?)+);/.exec(src("core/recovery.ts"));
+  const typed = [...union[1].matchAll(/"([a-z-]+)"/g)].map((m) => m[1]).sort();
+  const outcomes = section.slice(section.indexOf("Recovery outcomes"));
+  const described = [...outcomes.matchAll(/`(job|gone|needs-file|error)` \(/g)].map((m) => m[1]).sort();
+  assert.deepEqual(described, typed);
+  // the options, where the README says they are
+  assert.match(src("core/http.ts"), /\n  account\?: string;/);
+  assert.match(src("core/uploads.ts"), /\n  reuse\?: boolean;/);
+  assert.match(src("core/uploads.ts"), /\n  keepRecord\?: boolean;/);
+  assert.match(src("core/client.ts"), /\n  network\?: NetworkSource;/);
+  assert.match(src("expo/index.ts"), /network: options\.network \?\? nativeNetwork\(\)/);
+  // every test the section names is a test in the file it names
+  const named = [...section.replace(/\s+/g, " ").matchAll(/`([^`]+)` in `(test\/[^`]+)`/g)];
+  assert.ok(named.length >= 8, `tests named: ${named.length}`);
+  for (const [, title, file] of named) {
+    const text = readFileSync(join(clientDir, file), "utf8");
+    assert.ok(text.includes(`test("${title}`), `${file} has a test "${title}…"`);
+  }
 });
 
 test("every native module of the example app is in Expo Go's SDK (expo's bundledNativeModules.json)", () => {

@@ -51,10 +51,13 @@ test("waitFor rides out a 10 s outage (server killed and restarted) and resolves
   assert.equal(statuses.at(-1), "completed");
 });
 
+/** The tus creation request (POST /api/uploads/), not the direct-upload offer that comes before it. */
+const tusCreate = (u, i) => i?.method === "POST" && new URL(String(u)).pathname === "/api/uploads/";
+
 test("an upload pauses when the platform says offline and goes on when it says online", async () => {
   const network = settableNetwork(true);
   const methods = [];
-  const c = client({ network, fetch: (u, i) => (methods.push(i?.method ?? "GET"), fetch(u, i)) });
+  const c = client({ network, fetch: (u, i) => (methods.push(tusCreate(u, i) ? "CREATE" : (i?.method ?? "GET")), fetch(u, i)) });
   const file = blob(2);
   const states = [];
   let offlineAt = -1;
@@ -80,13 +83,13 @@ test("an upload pauses when the platform says offline and goes on when it says o
   assert.ok(jobId);
   assert.deepEqual(states, ["paused", "uploading", "done"]);
   assert.ok(methods.slice(whileOffline).includes("HEAD"), "asked the server for its offset after the pause");
-  assert.equal(methods.filter((m) => m === "POST").length, 1, "one upload");
+  assert.equal(methods.filter((m) => m === "CREATE").length, 1, "one upload");
 });
 
 test("an upload that failed while offline is started again by resume(), from the server's offset", async () => {
   let down = false;
   const methods = [];
-  const c = client({ maxRetries: 0, fetch: (u, i) => (methods.push(i?.method ?? "GET"), down && i?.method !== "POST" ? Promise.reject(new TypeError("Network request failed")) : fetch(u, i)) });
+  const c = client({ maxRetries: 0, fetch: (u, i) => (methods.push(tusCreate(u, i) ? "CREATE" : (i?.method ?? "GET")), down && i?.method !== "POST" ? Promise.reject(new TypeError("Network request failed")) : fetch(u, i)) });
   const file = blob(3);
   let sent = 0;
   let cut = false;
@@ -107,7 +110,7 @@ test("an upload that failed while offline is started again by resume(), from the
   assert.equal(h.state, "uploading");
   const { jobId } = await h.done;
   assert.ok(jobId);
-  assert.equal(methods.filter((m) => m === "POST").length, 1, "the same upload went on");
+  assert.equal(methods.filter((m) => m === "CREATE").length, 1, "the same upload went on");
   assert.ok(committed > 0);
   assert.equal((await c.jobs.waitFor(jobId, { waitSeconds: 10 })).file.size, file.size);
 });

@@ -8,6 +8,8 @@ import { FakeReelq } from "./fakes";
 const mockFiles = new Map<string, number>(); // uri → size
 const mockServer: { current: FakeReelq | null } = { current: null };
 jest.mock("@react-native-async-storage/async-storage", () => require("@react-native-async-storage/async-storage/jest/async-storage-mock"));
+// createExpoReelqClient reads the network from NetInfo; its own jest mock says online
+jest.mock("@react-native-community/netinfo", () => require("@react-native-community/netinfo/jest/netinfo-mock.js"));
 jest.mock("expo-file-system", () => {
   class File {
     uri: string;

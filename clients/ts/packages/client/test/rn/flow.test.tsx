@@ -1,6 +1,7 @@
 // The app-side flow helpers: push registration kept current (launch, token rotation, sign-out), uploads that
-// pause offline and resume online (NetInfo), the picker hook with its permission handling, and the pending
-// list after a relaunch. Native modules are mocked; the server is the fake reelq of ./fakes.
+// pause offline and resume online (NetInfo, read by createExpoReelqClient as the client's network), the
+// picker hook with its permission handling, a failed upload resumed, and the pending list after a relaunch
+// (this server's and account's records only). Native modules are mocked; the server is the fake reelq.
 import React from "react";
 import { Text } from "react-native";
 import { act, render, screen } from "@testing-library/react-native";
@@ -48,6 +49,26 @@ jest.mock("expo-file-system", () => {
   }
   return { File, Paths: { cache: { uri: "file:///cache" } } };
 });
+// @react-native-community/netinfo as createExpoReelqClient loads it (one listener for the whole app)
+type MockNetState = { isConnected: boolean | null; isInternetReachable: boolean | null };
+const mockNet = {
+  state: { isConnected: true, isInternetReachable: null } as MockNetState,
+  listeners: new Set<(s: MockNetState) => void>(),
+  set(online: boolean) {
+    mockNet.state = { isConnected: online, isInternetReachable: online ? true : false };
+    for (const l of [...mockNet.listeners]) l(mockNet.state);
+  },
+};
+jest.mock("@react-native-community/netinfo", () => ({
+  __esModule: true,
+  default: {
+    addEventListener: (f: (s: MockNetState) => void) => {
+      mockNet.listeners.add(f);
+      f(mockNet.state);
+      return () => mockNet.listeners.delete(f);
+    },
+  },
+}));
 const mockPush = {
   token: "ExponentPushToken[first]",
   rotate: null as null | ((t: unknown) => void),
@@ -69,9 +90,9 @@ jest.mock("expo-notifications", () => ({
 
 import { createExpoReelqClient } from "../../src/expo";
 import { keepPushRegistered } from "../../src/expo/notifications";
-import { netInfoSource } from "../../src/expo/netinfo";
 import { PickerError, useVideoUpload } from "../../src/expo/picker";
-import { ReelqProvider, usePendingUploads, useUpload, type ConnectivitySource } from "../../src/react";
+import { ReelqProvider, usePendingUploads, useUpload } from "../../src/react";
+import { createUploadStore } from "../../src/core/store";
 
 // The fake server's devices: POST answers the device with an id; DELETE forgets it.
 function withDevices(server: FakeReelq) {
@@ -109,6 +130,7 @@ beforeEach(async () => {
   mockPush.token = "ExponentPushToken[first]";
   mockPush.granted = true;
   mockPush.rotate = null;
+  mockNet.set(true);
 });
 
 test("push: registered at launch, registered again when Expo rotates the token, removed on sign-out", async () => {
@@ -156,23 +178,6 @@ test("push: refused permission is an error, not a registration", async () => {
   expect(d.calls).toEqual([]);
 });
 
-function fakeNetInfo() {
-  let listener: ((s: { isConnected: boolean | null; isInternetReachable: boolean | null }) => void) | null = null;
-  return {
-    module: {
-      addEventListener: (f: typeof listener) => {
-        listener = f;
-        f!({ isConnected: true, isInternetReachable: null });
-        return () => (listener = null);
-      },
-    },
-    set: (online: boolean) => listener?.({ isConnected: online, isInternetReachable: online ? true : false }),
-    get subscribed() {
-      return listener !== null;
-    },
-  };
-}
-
 function Uploader({ uri }: { uri: string }) {
   const u = useUpload();
   React.useEffect(() => void u.start(uri, { filename: "clip.mp4", chunkSize: 1000 }), []);
@@ -183,15 +188,15 @@ function Uploader({ uri }: { uri: string }) {
   );
 }
 
-test("offline → the upload pauses; online → it resumes and finishes (NetInfo)", async () => {
+test("offline → the upload pauses; online → it resumes and finishes (NetInfo through the client's network)", async () => {
   const server = mockServer.current!;
   mockFiles.set("file:///videos/long.mp4", 10_000);
   mockTiming.chunkMs = 30;
-  const net = fakeNetInfo();
-  const connectivity: ConnectivitySource = netInfoSource(net.module as never);
+  const net = mockNet;
   const client = createExpoReelqClient({ baseUrl: "http://reelq.test", token: "t", fetch: server.fetch as never });
+  expect(client.network.isOnline()).toBe(true);
   render(
-    <ReelqProvider client={client} connectivity={connectivity}>
+    <ReelqProvider client={client}>
       <Uploader uri="file:///videos/long.mp4" />
     </ReelqProvider>,
   );
@@ -200,6 +205,7 @@ test("offline → the upload pauses; online → it resumes and finishes (NetInfo
   await act(async () => net.set(false));
   await sleep(50);
   expect(screen.getByTestId("upload").props.children[0]).toBe("paused");
+  expect(client.network.isOnline()).toBe(false);
   const patches = server.requests.filter((r) => r.method === "PATCH").length;
   await sleep(300);
   expect(server.requests.filter((r) => r.method === "PATCH").length).toBe(patches); // nothing sent while offline
@@ -306,4 +312,70 @@ test("after a relaunch the pending uploads and jobs are listed, and the ones who
   expect(text).toContain("lost.mp4=needs-file");
   expect(text.split("|")[1]!.split(",").sort()).toEqual(["done.mp4", "lost.mp4"]);
   expect(server.jobCount).toBe(1);
+});
+
+function Resumable({ uri, onHandle }: { uri: string; onHandle: (u: ReturnType<typeof useUpload>) => void }) {
+  const u = useUpload();
+  onHandle(u);
+  React.useEffect(() => void u.start(uri, { filename: "clip.mp4", chunkSize: 1000, retries: 0 }), []);
+  return (
+    <Text testID="resumable">
+      {u.state}:{u.jobId ?? "-"}:{u.error ? "error" : "-"}
+    </Text>
+  );
+}
+
+test("useUpload: resume() of a failed upload follows its new done to the job id", async () => {
+  const server = mockServer.current!;
+  mockFiles.set("file:///videos/flaky.mp4", 5000);
+  const patch = server.patch.bind(server);
+  let failing = false;
+  server.patch = (url, headers, bytes) => {
+    if (failing) return { status: 500, headers: {}, body: '{"code":"internal"}' };
+    const r = patch(url, headers, bytes);
+    if (server.uploads.get("u1")!.offset >= 2000) failing = true; // the server breaks after two chunks
+    return r;
+  };
+  let u!: ReturnType<typeof useUpload>;
+  render(
+    <ReelqProvider client={createExpoReelqClient({ baseUrl: "http://reelq.test", token: "t", fetch: server.fetch as never })}>
+      <Resumable uri="file:///videos/flaky.mp4" onHandle={(x) => (u = x)} />
+    </ReelqProvider>,
+  );
+  await sleep(300);
+  expect((screen.getByTestId("resumable").props.children as unknown[]).join("")).toBe("failed:-:error");
+  failing = false;
+  server.patch = patch;
+  await act(async () => u.resume());
+  await sleep(300);
+  expect((screen.getByTestId("resumable").props.children as unknown[]).join("")).toBe("done:job-1:-");
+  expect(server.uploads.get("u1")!.offset).toBe(5000);
+  expect(server.jobCount).toBe(1);
+});
+
+test("usePendingUploads lists only this client's server and account, as recoverPending settles them", async () => {
+  const server = mockServer.current!;
+  mockFiles.set("file:///videos/mine.mp4", 3000);
+  const mine = createExpoReelqClient({ baseUrl: "http://reelq.test", token: "t", account: "alice", fetch: server.fetch as never });
+  const { jobId } = await mine.uploads.start("file:///videos/mine.mp4", { filename: "mine.mp4" }).done;
+  server.set(jobId, "processing");
+  // the same store holds another account's job on this server and a job on another server
+  const store = createUploadStore(AsyncStorage);
+  const [own] = await store.list();
+  await store.set({ ...own!, fingerprint: `job|http://reelq.test|account=bob|job-9`, account: "bob", filename: "bobs.mp4", jobId: "job-9" });
+  await store.set({ ...own!, fingerprint: `job|http://other.test|account=alice|job-8`, origin: "http://other.test", filename: "elsewhere.mp4", jobId: "job-8" });
+  expect((await store.list()).length).toBe(3);
+
+  render(
+    <ReelqProvider client={createExpoReelqClient({ baseUrl: "http://reelq.test", token: "t", account: "alice", fetch: server.fetch as never })}>
+      <Pending />
+    </ReelqProvider>,
+  );
+  await sleep(300);
+  const text = (screen.getByTestId("pending").props.children as unknown[]).join("");
+  expect(text.split("|")[1]).toBe("mine.mp4");
+  expect(text).toContain("mine.mp4=job:processing");
+  expect(text).not.toContain("bobs.mp4");
+  expect(text).not.toContain("elsewhere.mp4");
+  expect((await store.list()).length).toBe(3); // the others' records are left alone
 });

@@ -140,6 +140,15 @@ export interface AdminUsersOperations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A user of that name exists (user_exists) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is over this route's limit (body_too_large, upload_too_large) */
             413: {
                 headers: {

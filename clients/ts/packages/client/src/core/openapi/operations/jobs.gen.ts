@@ -8,7 +8,7 @@ export interface JobsOperations {
                 cursor?: string | null;
                 limit?: number;
                 /** @description Filter by status (repeatable) */
-                status?: string[] | null;
+                status?: ("queued" | "processing" | "completed" | "failed" | "cancelled")[] | null;
             };
             header?: never;
             path?: never;
