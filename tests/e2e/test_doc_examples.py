@@ -48,6 +48,12 @@ SKIP = {
     ("docs/auth.md", "REELQ_AUTH_ISSUER=https://<your-frontend-api>"): "settings for Clerk (placeholders)",
 }
 
+# pages whose blocks build on one another (one directory, one virtual environment) and run, in order, in a
+# test of their own -> that test
+WHOLE_PAGE = {
+    "docs/analyzers.md": "tests/e2e/test_analyzer_guide.py runs the page's blocks in order in a fresh venv",
+}
+
 # what a block says -> what runs (the example server and placeholder ids)
 SUBSTITUTE = {
     "http://127.0.0.1:8000": "$SERVER",
@@ -65,6 +71,8 @@ def blocks() -> Iterator[tuple[str, str, str]]:
 
 
 def skip_reason(name: str, first: str) -> str | None:
+    if name in WHOLE_PAGE:
+        return WHOLE_PAGE[name]
     return next((why for (doc, start), why in SKIP.items() if doc == name and first.startswith(start)), None)
 
 
@@ -72,6 +80,8 @@ def test_every_skip_names_a_block_that_exists() -> None:
     found = [(name, first) for name, first, _ in blocks()]
     for doc, start in SKIP:
         assert any(n == doc and f.startswith(start) for n, f in found), f"stale SKIP entry: {doc}: {start}"
+    for doc in WHOLE_PAGE:
+        assert any(n == doc for n, _ in found), f"stale WHOLE_PAGE entry: {doc}"
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +159,7 @@ def test_doc_block_runs(name: str, first: str, body: str, stage: dict[str, str],
         input=stage["TOKEN_FOR_LOGIN"] + "\n",  # `reelq login` asks for the token
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=180,  # a block that hangs fails instead of holding the suite
     )
     output = f"--- stdout\n{run.stdout[-3000:]}\n--- stderr\n{run.stderr[-3000:]}"
     assert run.returncode == 0, f"{name}: {first}\n{output}"
