@@ -81,6 +81,8 @@ export async function uploadDirect(
       if (err instanceof NetworkError || err instanceof TimeoutError) return undefined;
       throw err;
     }
+    // busy or unwell (429, 5xx): tus, which backs off and resumes, takes it from here
+    if (res.status === 429 || res.status >= 500) return undefined;
     if (res.status === 404 || res.status === 405) {
       const err = await errorFrom(res);
       if (res.status === 405 || err.code === "direct_uploads_unavailable" || err.code === "not_found") return undefined;
